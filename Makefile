@@ -1,0 +1,85 @@
+# Wasmbed: the system under test (sut/), the device firmware (firmware/) and
+# the scenario harness (harness/, scenarios/). See README.md.
+#
+#   make run    boot the embedded default environment and run the default scenarios
+#   make test   unit tests plus the smoke scenarios (what CI runs)
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO          ?= go
+RUN_ID      ?= $(shell date +%Y%m%d-%H%M%S)
+REPORTS     := reports/$(RUN_ID)
+GINKGO      := $(GO) tool ginkgo
+CONTROLLER_GEN := $(GO) tool controller-gen
+BIN         := $(CURDIR)/bin
+
+# The default scenarios: everything the embedded default environment (a
+# local control plane, process devices, the built-in vehicle simulator)
+# can run. kind and containers need Docker and run with `make run-kind`.
+RUN_LABELS  ?= !kind && !containers
+TEST_LABELS ?= smoke
+UNIT_PKGS   := ./sut/... ./firmware/... ./harness/... ./fixtures/... ./qemu-images/...
+
+# export WASMBED_BIN_DIR := $(BIN)
+
+.PHONY: all run test unit smoke generate verify-generated tools deps build bench fmt vet lint clean help
+
+all: build
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+tools: ## install ginkgo into GOBIN and prefetch the pinned Go tools
+	$(GO) install github.com/onsi/ginkgo/v2/ginkgo
+	$(GO) build -o /dev/null sigs.k8s.io/controller-tools/cmd/controller-gen
+
+deps: ## install missing system packages (Debian); run as root or with sudo
+	@.ci/deps
+
+generate: ## regenerate deep-copy code, CRDs and RBAC from the API types and markers
+	$(CONTROLLER_GEN) object paths=./sut/api/... \
+		crd paths=./sut/api/... output:crd:artifacts:config=sut/config/crd
+
+verify-generated: ## fail if generated files are stale
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(CONTROLLER_GEN) object paths=./sut/api/... output:object:dir=$$tmp \
+		crd paths=./sut/api/... output:crd:dir=$$tmp/crd; \
+	if ! diff -q $$tmp/zz_generated.deepcopy.go sut/api/v1alpha1/zz_generated.deepcopy.go >/dev/null || \
+	   ! diff -qr $$tmp/crd sut/config/crd >/dev/null; then \
+		echo "generated files are stale: run 'make generate' and commit the result"; \
+		diff -ru sut/config/crd $$tmp/crd | head -40 || true; exit 1; fi; \
+	echo "generated files are up to date"
+
+build: ## build the gateway, controller and device binaries into bin/
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./harness/cmd/harness
+
+fmt: ## gofmt the tree
+	gofmt -w $$(git ls-files '*.go')
+
+vet: ## gofmt check and go vet
+	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
+	$(GO) vet ./...
+
+unit: ## unit tests
+	$(GO) test -count=1 $(UNIT_PKGS)
+
+smoke: build ## the smoke scenarios
+	@mkdir -p $(REPORTS)
+	WASMBED_RUN_ID=$(RUN_ID) $(GINKGO) run --label-filter='$(TEST_LABELS)' \
+		--junit-report=junit.xml --json-report=report.json --output-dir=$(REPORTS) ./scenarios
+	$(BIN)/harness report $(REPORTS)
+
+test: verify-generated vet unit smoke ## what CI runs: generated files, vet, unit tests and smoke scenarios
+
+run: build ## boot the embedded default environment and run the default scenarios
+	@mkdir -p $(REPORTS)
+	WASMBED_RUN_ID=$(RUN_ID) $(GINKGO) run --label-filter='$(RUN_LABELS)' --keep-going \
+		--junit-report=junit.xml --json-report=report.json --output-dir=$(REPORTS) ./scenarios \
+		|| status=$$?; $(BIN)/harness report $(REPORTS); exit $${status:-0}
+
+bench: build ## benchmarks; prints the figures each issue targets
+	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 ./harness/bench/...
+
+clean: ## remove build output (the cache in ~/.cache/wasmbed stays)
+	rm -rf $(BIN)

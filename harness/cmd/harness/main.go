@@ -1,0 +1,23 @@
+// Command harness is the scenario engine's command line: it brings an
+// environment up for manual poking or for reproducing a field bug by hand,
+// builds the artifacts the scenarios need, and cleans up after crashed runs.
+package main
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	root := &cobra.Command{
+		Use:           "harness",
+		Short:         "Wasmbed's scenario harness",
+		SilenceUsage:  true,
+		SilenceErrors: false,
+	}
+	root.AddCommand(upCommand(), buildCommand(), sweepCommand(), reportCommand())
+	if err := root.Execute(); err != nil {
+		os.Exit(1)
+	}
+}
