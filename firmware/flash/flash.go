@@ -29,11 +29,15 @@ const (
 	// IdentityKey is the device's Ed25519 private key (PKCS#8 PEM). It is
 	// generated on the device and never leaves it.
 	IdentityKey = "identity/key.pem"
+	// IdentityPublicKey is the public key in Device.spec.publicKey form,
+	// for an operator to pre-register the device.
+	IdentityPublicKey = "identity/key.pub"
 	// IdentityCert is the certificate the gateway issued (PEM).
 	IdentityCert = "identity/cert.pem"
 	// IdentityCABundle is the CA bundle received at enrolment (PEM).
 	IdentityCABundle = "identity/ca.pem"
-	// AppsDir holds installed apps: <name>.wasm and <name>.json.
+	// AppsDir holds installed apps: <name>@<sha256>.wasm, the <name>.json
+	// spec that commits it, and <name>.kv (see firmware/apps).
 	AppsDir = "apps"
 )
 

@@ -34,6 +34,8 @@ type Config struct {
 	SUTBinDir string
 	// Timeout scales the harness's waits, for slow machines.
 	TimeoutScale float64
+	// KeepArtifacts keeps every spec's artifacts, not only failed ones.
+	KeepArtifacts bool
 }
 
 // Vars documents each variable: name, default, meaning. The README table is
@@ -48,6 +50,7 @@ var Vars = []struct{ Name, Flag, Default, Help string }{
 	{"WASMBED_SPEED_FACTOR", "wasmbed.speed-factor", "10", "simulated-vehicle time per wall-clock second"},
 	{"WASMBED_BIN_DIR", "wasmbed.bin-dir", "", "prebuilt gateway/controller/device binaries (make sets it); empty builds on demand"},
 	{"WASMBED_TIMEOUT_SCALE", "wasmbed.timeout-scale", "1", "multiplies the harness's wait timeouts on slow machines"},
+	{"WASMBED_KEEP_ARTIFACTS", "wasmbed.keep-artifacts", "false", "keep every spec's logs and dumps under reports/<run-id>/, not only failed ones"},
 	{"WASMBED_CACHE", "", "~/.cache/wasmbed", "where built binaries and images are cached"},
 	{"WASMBED_REPORTS", "", "reports/<run-id>", "where the run's reports and failure artifacts go"},
 }
@@ -65,6 +68,7 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.Float64Var(&c.SpeedFactor, "wasmbed.speed-factor", envFloat("WASMBED_SPEED_FACTOR", 10), "simulated vehicle speed factor")
 	fs.StringVar(&c.SUTBinDir, "wasmbed.bin-dir", env("WASMBED_BIN_DIR", ""), "prebuilt SUT binaries")
 	fs.Float64Var(&c.TimeoutScale, "wasmbed.timeout-scale", envFloat("WASMBED_TIMEOUT_SCALE", 1), "wait timeout multiplier")
+	fs.BoolVar(&c.KeepArtifacts, "wasmbed.keep-artifacts", envBool("WASMBED_KEEP_ARTIFACTS"), "keep every spec's artifacts")
 	return c
 }
 

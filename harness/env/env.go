@@ -32,7 +32,8 @@ type Env struct {
 	// Namespace is created for this spec and deleted after it.
 	Namespace string
 	// ArtifactDir receives process logs and dumps. It is kept under the run's
-	// report folder if the spec fails, and removed otherwise.
+	// report folder if the spec fails (or WASMBED_KEEP_ARTIFACTS is set),
+	// and removed otherwise.
 	ArtifactDir string
 
 	mu       sync.Mutex
@@ -111,8 +112,12 @@ func (e *Env) Close(ctx context.Context, failed bool) (string, error) {
 		cancel()
 	}
 	kept := ""
-	if failed && e.ReportDir != "" {
-		kept = filepath.Join(e.ReportDir, "failed", e.Namespace)
+	if (failed || e.Config.KeepArtifacts) && e.ReportDir != "" {
+		sub := "passed"
+		if failed {
+			sub = "failed"
+		}
+		kept = filepath.Join(e.ReportDir, sub, e.Namespace)
 		if err := os.MkdirAll(filepath.Dir(kept), 0o755); err == nil {
 			if err := os.Rename(e.ArtifactDir, kept); err != nil {
 				errs = append(errs, err)

@@ -19,8 +19,8 @@ import (
 	"github.com/wasmbed/wasmbed/harness/cluster/existing"
 	"github.com/wasmbed/wasmbed/harness/cluster/local"
 	"github.com/wasmbed/wasmbed/harness/config"
-	"github.com/wasmbed/wasmbed/harness/progress"
 	"github.com/wasmbed/wasmbed/harness/proc"
+	"github.com/wasmbed/wasmbed/harness/progress"
 	"github.com/wasmbed/wasmbed/harness/workspace"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
@@ -94,11 +94,25 @@ func Boot(ctx context.Context, cfg *config.Config) (*Suite, error) {
 		return nil, err
 	}
 
+	// Build the SUT while the cluster comes up: both take a while cold.
+	binsCh := make(chan error, 1)
+	var bins Binaries
+	go func() {
+		var err error
+		bins, err = BuildBinaries(ctx, cfg, pr)
+		binsCh <- err
+	}()
 	cl, err := p.Create(ctx, cluster.CreateOptions{
 		Name:     "wasmbed-" + cfg.RunID,
 		CRDDir:   filepath.Join(root, "sut", "config", "crd"),
 		Progress: progress.Stderr("cluster"),
 	})
+	if berr := <-binsCh; berr != nil {
+		if cl != nil {
+			_ = cl.Stop(context.Background())
+		}
+		return nil, berr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +126,7 @@ func Boot(ctx context.Context, cfg *config.Config) (*Suite, error) {
 			KubectlPath:     caps.KubectlPath,
 			InClusterSUT:    caps.InClusterSUT,
 			GatewayEndpoint: caps.GatewayEndpoint,
+			Bins:            bins,
 			ReportDir:       reportDir,
 		},
 		Progress: pr,

@@ -2,35 +2,14 @@ package v1alpha1
 
 import (
 	"crypto/ed25519"
-	"crypto/x509"
-	"encoding/base64"
-	"fmt"
+
+	"github.com/wasmbed/wasmbed/sut/protocol"
 )
 
 // EncodePublicKey renders an Ed25519 public key the way Device.spec.publicKey
-// holds it: base64url without padding of the SubjectPublicKeyInfo DER.
-func EncodePublicKey(pub ed25519.PublicKey) string {
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		// Only reachable with a key of the wrong length.
-		panic(fmt.Sprintf("EncodePublicKey: %v", err))
-	}
-	return base64.RawURLEncoding.EncodeToString(der)
-}
+// holds it: base64url without padding of the SubjectPublicKeyInfo DER. The
+// encoding is the device protocol's; see protocol.EncodePublicKey.
+func EncodePublicKey(pub ed25519.PublicKey) string { return protocol.EncodePublicKey(pub) }
 
 // DecodePublicKey parses Device.spec.publicKey.
-func DecodePublicKey(s string) (ed25519.PublicKey, error) {
-	der, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("publicKey is not base64url without padding: %w", err)
-	}
-	k, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		return nil, fmt.Errorf("publicKey is not a SubjectPublicKeyInfo: %w", err)
-	}
-	pub, ok := k.(ed25519.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("publicKey is a %T, want Ed25519", k)
-	}
-	return pub, nil
-}
+func DecodePublicKey(s string) (ed25519.PublicKey, error) { return protocol.DecodePublicKey(s) }

@@ -1,0 +1,179 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/wasmbed/wasmbed/firmware/agent"
+	"github.com/wasmbed/wasmbed/firmware/flash"
+)
+
+// InProcessBackend runs devices as agents inside the harness process: the
+// same firmware library, real TCP and TLS, without a process per device.
+// It is how a 2-core machine hosts fleets of hundreds.
+type InProcessBackend struct {
+	// Events, if set, receives every device's events.
+	Events func(agent.Event)
+	// Runtime, if set, builds each device's app runtime.
+	Runtime func(h agent.Hooks, store flash.Store, prof agent.Profile, logger *slog.Logger) (agent.AppRuntime, error)
+
+	mu      sync.Mutex
+	devices []*InProcessDevice
+}
+
+// Name implements Backend.
+func (*InProcessBackend) Name() string { return "inprocess" }
+
+// Launch implements Backend.
+func (b *InProcessBackend) Launch(ctx context.Context, spec Spec) (Device, error) {
+	if spec.FlashDir == "" {
+		spec.FlashDir = filepath.Join(spec.LogDir, "flash", spec.Name)
+	}
+	if spec.Profile == "" {
+		spec.Profile = "process"
+	}
+	if spec.BackoffMax == 0 {
+		spec.BackoffMax = 2 * time.Second
+	}
+	if err := os.MkdirAll(spec.FlashDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := Provision(flash.Dir(spec.FlashDir), spec.CA, spec.Token); err != nil {
+		return nil, err
+	}
+	d := &InProcessDevice{spec: spec, backend: b}
+	b.mu.Lock()
+	b.devices = append(b.devices, d)
+	b.mu.Unlock()
+	return d, d.Start(ctx)
+}
+
+// Close implements Backend.
+func (b *InProcessBackend) Close(ctx context.Context) error {
+	b.mu.Lock()
+	devs := b.devices
+	b.mu.Unlock()
+	for _, d := range devs {
+		_ = d.Stop(ctx)
+	}
+	return nil
+}
+
+// InProcessDevice is an agent running in the harness process.
+type InProcessDevice struct {
+	spec    Spec
+	backend *InProcessBackend
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+	logF   *os.File
+	agent  *agent.Agent
+}
+
+// Name implements Device.
+func (d *InProcessDevice) Name() string { return d.spec.Name }
+
+// Agent is the running agent, or nil.
+func (d *InProcessDevice) Agent() *agent.Agent {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.agent
+}
+
+// Start implements Device.
+func (d *InProcessDevice) Start(context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cancel != nil {
+		return fmt.Errorf("device %s already running", d.spec.Name)
+	}
+	prof, ok := agent.Profiles[d.spec.Profile]
+	if !ok {
+		return fmt.Errorf("unknown profile %q", d.spec.Profile)
+	}
+	logF, err := os.OpenFile(filepath.Join(d.spec.LogDir, "device-"+d.spec.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(logF, nil)).With("device", d.spec.Name)
+	store := flash.Dir(d.spec.FlashDir)
+	var dialer net.Dialer
+	cfg := agent.Config{
+		Name:    d.spec.Name,
+		Profile: prof,
+		Store:   store,
+		Dial: func(ctx context.Context) (net.Conn, error) {
+			d.mu.Lock()
+			addr := d.spec.Gateway
+			d.mu.Unlock()
+			return dialer.DialContext(ctx, "tcp", addr)
+		},
+		Logger:  logger,
+		Events:  d.backend.Events,
+		Backoff: agent.Backoff{Initial: 100 * time.Millisecond, Max: d.spec.BackoffMax},
+	}
+	if build := d.backend.Runtime; build != nil {
+		cfg.Runtime = func(h agent.Hooks) (agent.AppRuntime, error) { return build(h, store, prof, logger) }
+	}
+	a, err := agent.New(cfg)
+	if err != nil {
+		logF.Close()
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel, d.done, d.logF, d.agent = cancel, make(chan struct{}), logF, a
+	go func() {
+		defer close(d.done)
+		_ = a.Run(ctx)
+	}()
+	return nil
+}
+
+// Stop implements Device.
+func (d *InProcessDevice) Stop(context.Context) error {
+	d.mu.Lock()
+	cancel, done, logF := d.cancel, d.done, d.logF
+	d.cancel, d.agent = nil, nil
+	d.mu.Unlock()
+	if cancel == nil {
+		return nil
+	}
+	cancel()
+	<-done
+	logF.Close()
+	return nil
+}
+
+// Redirect implements Device: the next dial goes to addr.
+func (d *InProcessDevice) Redirect(addr string) {
+	d.mu.Lock()
+	d.spec.Gateway = addr
+	d.mu.Unlock()
+}
+
+// Kill implements Device. An in-process agent cannot lose power mid-write,
+// so Kill is a Stop; use process or QEMU devices for power-cut specs.
+func (d *InProcessDevice) Kill() { _ = d.Stop(context.Background()) }
+
+// Running implements Device.
+func (d *InProcessDevice) Running() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cancel != nil
+}
+
+// Flash implements Device.
+func (d *InProcessDevice) Flash() flash.Store { return flash.Dir(d.spec.FlashDir) }
+
+// Log implements Device.
+func (d *InProcessDevice) Log() string {
+	b, _ := os.ReadFile(filepath.Join(d.spec.LogDir, "device-"+d.spec.Name+".log"))
+	return string(b)
+}

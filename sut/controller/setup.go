@@ -1,0 +1,35 @@
+package controller
+
+import (
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/wasmbed/wasmbed/sut/pki"
+)
+
+// Options configure the reconcilers.
+type Options struct {
+	// CASecret names the CA Secret in each namespace.
+	CASecret string
+	// OverlapDuration is how long a rotated-out CA stays trusted.
+	OverlapDuration time.Duration
+}
+
+// Setup registers every reconciler with mgr.
+func Setup(mgr ctrl.Manager, opts Options) error {
+	if opts.CASecret == "" {
+		opts.CASecret = pki.DefaultSecretName
+	}
+	if opts.OverlapDuration == 0 {
+		opts.OverlapDuration = 24 * time.Hour
+	}
+	c := mgr.GetClient()
+	if err := (&DeviceReconciler{Client: c, CASecret: opts.CASecret}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := (&LivenessReconciler{Client: c}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	return (&CAReconciler{Client: c, SecretName: opts.CASecret, Overlap: opts.OverlapDuration}).SetupWithManager(mgr)
+}

@@ -1,0 +1,134 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/wasmbed/wasmbed/sut/protocol"
+)
+
+// serve accepts connections until ln closes. The connection cap bounds the
+// damage of a slowloris: past it, connections are closed at once.
+func (g *Gateway) serve(ctx context.Context, ln net.Listener) error {
+	slots := make(chan struct{}, g.opts.MaxConnections)
+	var delay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			// Out of file descriptors and the like: back off, as net/http does.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			g.log.Warn("accept failed", "err", err, "retry_in", delay)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		select {
+		case slots <- struct{}{}:
+		default:
+			g.metrics.refuse("connection", ReasonConnectionLimit)
+			g.log.Warn("connection refused", "reason", ReasonConnectionLimit, "source", c.RemoteAddr().String(), "limit", g.opts.MaxConnections)
+			c.Close()
+			continue
+		}
+		g.sessions.Add(1)
+		go func() {
+			defer g.sessions.Done()
+			defer func() { <-slots }()
+			g.handleConn(ctx, c)
+		}()
+	}
+}
+
+// handleConn runs the TLS handshake under a deadline, then hands the
+// connection to enrolment or a session according to the client certificate.
+func (g *Gateway) handleConn(ctx context.Context, c net.Conn) {
+	g.metrics.openConns.Inc()
+	defer g.metrics.openConns.Dec()
+	defer c.Close()
+	source := c.RemoteAddr().String()
+
+	var p *peer
+	var idErr error
+	tc := tls.Server(c, &tls.Config{
+		MinVersion: tls.VersionTLS13,
+		ClientAuth: tls.RequireAnyClientCert, // chains are checked in identify
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return g.serving.Load(), nil
+		},
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			p, idErr = g.identify(cs.PeerCertificates)
+			return idErr
+		},
+		SessionTicketsDisabled: true, // resumption would skip identify
+	})
+	_ = c.SetDeadline(time.Now().Add(g.opts.HandshakeTimeout))
+	hctx, cancel := context.WithTimeout(ctx, g.opts.HandshakeTimeout)
+	err := tc.HandshakeContext(hctx)
+	cancel()
+	if err != nil {
+		reason := classifyHandshake(err, idErr)
+		g.metrics.handshakeFailures.WithLabelValues(reason).Inc()
+		g.metrics.refuse("handshake", reason)
+		g.log.Info("handshake refused", "reason", reason, "source", source, "err", err)
+		return
+	}
+	_ = c.SetDeadline(time.Time{})
+	conn := protocol.NewConn(tc, 0)
+	switch p.kind {
+	case peerBootstrap:
+		g.handleEnrollment(ctx, conn, p, source)
+	case peerDevice:
+		g.runSession(ctx, conn, p, source)
+	}
+}
+
+// classifyHandshake maps a failed handshake to a reason code. Go's TLS
+// errors are not typed, so the library's messages are matched; our own
+// refusals carry their code.
+func classifyHandshake(err, idErr error) string {
+	if idErr != nil {
+		return reasonOf(idErr, ReasonHandshakeOther)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		return ReasonHandshakeTimeout
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "unsupported versions"), strings.Contains(msg, "protocol version"):
+		return ReasonTLSVersion
+	case strings.Contains(msg, "no cipher suite"):
+		return ReasonNoCipherSuite
+	case strings.Contains(msg, "didn't provide a certificate"):
+		return ReasonNoClientCert
+	case strings.Contains(msg, "invalid signature by the client certificate"):
+		return ReasonBadSignature
+	}
+	return ReasonHandshakeOther
+}
+
+// sendError tells the peer why it is being refused. Best effort: the peer
+// may already be gone.
+func sendError(conn *protocol.Conn, id uint64, code, msg string) {
+	_ = conn.Raw().SetWriteDeadline(time.Now().Add(2 * time.Second))
+	_ = conn.Send(id, &protocol.Error{Code: code, Message: msg, Fatal: true})
+}
+
+// frameError counts and answers a bad frame.
+func (g *Gateway) frameError(conn *protocol.Conn, err error, source, device string) {
+	var de *protocol.DecodeError
+	if !errors.As(err, &de) {
+		return
+	}
+	g.metrics.frameErrors.WithLabelValues(de.Reason).Inc()
+	g.metrics.refuse("frame", de.Reason)
+	g.log.Info("frame refused", "reason", de.Reason, "source", source, "device", device, "err", de.Err)
+	sendError(conn, 0, de.Reason, de.Err.Error())
+}
