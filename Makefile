@@ -20,9 +20,9 @@ RUN_LABELS  ?= !kind && !containers
 TEST_LABELS ?= smoke
 UNIT_PKGS   := ./sut/... ./firmware/... ./harness/... ./fixtures/... ./qemu-images/...
 
-# export WASMBED_BIN_DIR := $(BIN)
+export WASMBED_BIN_DIR := $(BIN)
 
-.PHONY: all run test unit smoke generate verify-generated tools deps build bench fmt vet lint clean help
+.PHONY: all run test unit smoke generate verify-generated tools deps build bench fmt vet lint clean help fixtures
 
 all: build
 
@@ -39,20 +39,29 @@ deps: ## install missing system packages (Debian); run as root or with sudo
 generate: ## regenerate deep-copy code, CRDs and RBAC from the API types and markers
 	$(CONTROLLER_GEN) object paths=./sut/api/... \
 		crd paths=./sut/api/... output:crd:artifacts:config=sut/config/crd
+	$(CONTROLLER_GEN) rbac:roleName=wasmbed-gateway paths=./sut/gateway/... output:rbac:dir=sut/config/rbac/gateway
+	$(CONTROLLER_GEN) rbac:roleName=wasmbed-controller paths=./sut/controller/... output:rbac:dir=sut/config/rbac/controller
 
 verify-generated: ## fail if generated files are stale
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(CONTROLLER_GEN) object paths=./sut/api/... output:object:dir=$$tmp \
 		crd paths=./sut/api/... output:crd:dir=$$tmp/crd; \
+	$(CONTROLLER_GEN) rbac:roleName=wasmbed-gateway paths=./sut/gateway/... output:rbac:dir=$$tmp/rbac/gateway; \
+	$(CONTROLLER_GEN) rbac:roleName=wasmbed-controller paths=./sut/controller/... output:rbac:dir=$$tmp/rbac/controller; \
 	if ! diff -q $$tmp/zz_generated.deepcopy.go sut/api/v1alpha1/zz_generated.deepcopy.go >/dev/null || \
-	   ! diff -qr $$tmp/crd sut/config/crd >/dev/null; then \
+	   ! diff -qr $$tmp/crd sut/config/crd >/dev/null || \
+	   ! diff -qr $$tmp/rbac/gateway sut/config/rbac/gateway >/dev/null || \
+	   ! diff -qr $$tmp/rbac/controller sut/config/rbac/controller >/dev/null; then \
 		echo "generated files are stale: run 'make generate' and commit the result"; \
 		diff -ru sut/config/crd $$tmp/crd | head -40 || true; exit 1; fi; \
 	echo "generated files are up to date"
 
+fixtures: ## rebuild fixtures/apps/*.wasm from their sources (needs wabt: make deps)
+	$(GO) run ./fixtures/apps/cmd/build-fixtures -dir fixtures/apps
+
 build: ## build the gateway, controller and device binaries into bin/
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ ./harness/cmd/harness
+	$(GO) build -o $(BIN)/ ./sut/cmd/gateway ./sut/cmd/controller ./firmware/cmd/device ./harness/cmd/harness
 
 fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')

@@ -1,0 +1,39 @@
+package abi
+
+// Reasons a device gives for an app that failed or was refused. They are
+// stable codes: they appear in DeployResult messages, in the Device's
+// status.apps[].reason and the Application's status.devices[].reason, and
+// tools match on them. Never rename one.
+//
+// They live here rather than in the device runtime so that the gateway and
+// tools can name them without importing the runtime.
+const (
+	// ReasonTimeout: a call into the app (init, tick, on_message, alloc) ran
+	// longer than the Application's maxExecutionTime.
+	ReasonTimeout = "Timeout"
+	// ReasonMemoryLimit: the app asked for more linear memory than
+	// maxMemoryPages (it declared more, or memory.grow was refused and it
+	// then trapped).
+	ReasonMemoryLimit = "MemoryLimit"
+	// ReasonTrap: the app trapped (unreachable, out-of-bounds access,
+	// division by zero, stack overflow, a host call with a bad pointer...).
+	ReasonTrap = "Trap"
+	// ReasonExit: the app called WASI proc_exit with a non-zero code.
+	ReasonExit = "Exit"
+	// ReasonUnknownImport: the module imports something the device does not
+	// provide: an undefined wasmbed function, a wrong signature, another
+	// module, a memory, table or global.
+	ReasonUnknownImport = "UnknownImport"
+	// ReasonImportNotGranted: the module imports a host function whose
+	// capability the Application does not grant.
+	ReasonImportNotGranted = "ImportNotGranted"
+	// ReasonInvalidModule: the module does not decode or validate, uses a
+	// WebAssembly feature the device does not support, has a digest other
+	// than announced, or lacks what the app model requires.
+	ReasonInvalidModule = "InvalidModule"
+	// ReasonInvalidSpec: the app's spec is unusable (bad name, bad config
+	// value, unknown restart policy...).
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonStorage: the device could not persist the app.
+	ReasonStorage = "StorageError"
+)
