@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -118,10 +119,21 @@ func (a *Agent) deployDone(sc *sessionConn, d *protocol.Deploy, reason, msg stri
 	return sc.pc.Send(sc.pc.NewID(), &protocol.DeployResult{App: d.App, Digest: d.Digest, OK: reason == "", Reason: reason, Message: msg})
 }
 
+// InstallError is a refused install with a stable reason code (Timeout,
+// MemoryLimit, InvalidModule, ...), as the runtime classifies it.
+type InstallError struct {
+	Reason string
+	Err    error
+}
+
+func (e *InstallError) Error() string { return e.Err.Error() }
+func (e *InstallError) Unwrap() error { return e.Err }
+
 // reasonOfInstall extracts a stable reason from a runtime error.
 func reasonOfInstall(err error) string {
-	if r, ok := err.(interface{ Reason() string }); ok {
-		return r.Reason()
+	var ie *InstallError
+	if errors.As(err, &ie) && ie.Reason != "" {
+		return ie.Reason
 	}
 	return "InstallFailed"
 }

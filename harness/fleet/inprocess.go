@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/firmware/agent"
+	"github.com/wasmbed/wasmbed/firmware/device"
 	"github.com/wasmbed/wasmbed/firmware/flash"
 )
 
@@ -20,8 +21,8 @@ import (
 type InProcessBackend struct {
 	// Events, if set, receives every device's events.
 	Events func(agent.Event)
-	// Runtime, if set, builds each device's app runtime.
-	Runtime func(h agent.Hooks, store flash.Store, prof agent.Profile, logger *slog.Logger) (agent.AppRuntime, error)
+	// TickInterval is the apps' default tick period.
+	TickInterval time.Duration
 
 	mu      sync.Mutex
 	devices []*InProcessDevice
@@ -74,17 +75,17 @@ type InProcessDevice struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	logF   *os.File
-	agent  *agent.Agent
+	dev    *device.Device
 }
 
 // Name implements Device.
 func (d *InProcessDevice) Name() string { return d.spec.Name }
 
-// Agent is the running agent, or nil.
-func (d *InProcessDevice) Agent() *agent.Agent {
+// Device is the running device (agent and app runtime), or nil.
+func (d *InProcessDevice) Device() *device.Device {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.agent
+	return d.dev
 }
 
 // Start implements Device.
@@ -105,7 +106,8 @@ func (d *InProcessDevice) Start(context.Context) error {
 	logger := slog.New(slog.NewTextHandler(logF, nil)).With("device", d.spec.Name)
 	store := flash.Dir(d.spec.FlashDir)
 	var dialer net.Dialer
-	cfg := agent.Config{
+	ctx, cancel := context.WithCancel(context.Background())
+	dev, err := device.New(ctx, device.Config{
 		Name:    d.spec.Name,
 		Profile: prof,
 		Store:   store,
@@ -115,23 +117,20 @@ func (d *InProcessDevice) Start(context.Context) error {
 			d.mu.Unlock()
 			return dialer.DialContext(ctx, "tcp", addr)
 		},
-		Logger:  logger,
-		Events:  d.backend.Events,
-		Backoff: agent.Backoff{Initial: 100 * time.Millisecond, Max: d.spec.BackoffMax},
-	}
-	if build := d.backend.Runtime; build != nil {
-		cfg.Runtime = func(h agent.Hooks) (agent.AppRuntime, error) { return build(h, store, prof, logger) }
-	}
-	a, err := agent.New(cfg)
+		Logger:       logger,
+		Events:       d.backend.Events,
+		Backoff:      agent.Backoff{Initial: 100 * time.Millisecond, Max: d.spec.BackoffMax},
+		TickInterval: d.backend.TickInterval,
+	})
 	if err != nil {
+		cancel()
 		logF.Close()
 		return err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel, d.done, d.logF, d.agent = cancel, make(chan struct{}), logF, a
+	d.cancel, d.done, d.logF, d.dev = cancel, make(chan struct{}), logF, dev
 	go func() {
 		defer close(d.done)
-		_ = a.Run(ctx)
+		_ = dev.Run(ctx)
 	}()
 	return nil
 }
@@ -140,7 +139,7 @@ func (d *InProcessDevice) Start(context.Context) error {
 func (d *InProcessDevice) Stop(context.Context) error {
 	d.mu.Lock()
 	cancel, done, logF := d.cancel, d.done, d.logF
-	d.cancel, d.agent = nil, nil
+	d.cancel, d.dev = nil, nil
 	d.mu.Unlock()
 	if cancel == nil {
 		return nil

@@ -76,3 +76,42 @@ func Application(c client.Client, ns, name string) func(context.Context) (*wasmb
 		return &a, err
 	}
 }
+
+// AppPhase returns a poller of an Application's phase.
+func AppPhase(c client.Client, ns, name string) func(context.Context) (wasmbedv1.ApplicationPhase, error) {
+	return func(ctx context.Context) (wasmbedv1.ApplicationPhase, error) {
+		var a wasmbedv1.Application
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &a); err != nil {
+			return "", err
+		}
+		return a.Status.Phase, nil
+	}
+}
+
+// DeviceApp returns a poller of one app as a Device's status reports it; a
+// zero value if the device does not report it.
+func DeviceApp(c client.Client, ns, device, app string) func(context.Context) (wasmbedv1.DeviceAppStatus, error) {
+	return func(ctx context.Context) (wasmbedv1.DeviceAppStatus, error) {
+		var d wasmbedv1.Device
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: device}, &d); err != nil {
+			return wasmbedv1.DeviceAppStatus{}, err
+		}
+		for _, a := range d.Status.Apps {
+			if a.Name == app {
+				return a, nil
+			}
+		}
+		return wasmbedv1.DeviceAppStatus{}, nil
+	}
+}
+
+// AppCount returns a poller counting the apps a Device reports.
+func AppCount(c client.Client, ns, device string) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		var d wasmbedv1.Device
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: device}, &d); err != nil {
+			return 0, err
+		}
+		return len(d.Status.Apps), nil
+	}
+}

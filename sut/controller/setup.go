@@ -31,5 +31,8 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if err := (&LivenessReconciler{Client: c}).SetupWithManager(mgr); err != nil {
 		return err
 	}
-	return (&CAReconciler{Client: c, SecretName: opts.CASecret, Overlap: opts.OverlapDuration}).SetupWithManager(mgr)
+	if err := (&CAReconciler{Client: c, SecretName: opts.CASecret, Overlap: opts.OverlapDuration}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	return (&ApplicationReconciler{Client: c, Reader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("wasmbed-controller")}).SetupWithManager(mgr)
 }

@@ -21,6 +21,7 @@ type metrics struct {
 	moduleBytesSent   prometheus.Counter
 	deploys           *prometheus.CounterVec // result
 	vehicleCommands   *prometheus.CounterVec // command, result
+	appMessages       *prometheus.CounterVec // topic
 	openConns         prometheus.Gauge
 }
 
@@ -61,6 +62,9 @@ func newMetrics() *metrics {
 		vehicleCommands: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmbed_gateway_vehicle_commands_total", Help: "Vehicle commands from apps, by command and result.",
 		}, []string{"command", "result"}),
+		appMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmbed_gateway_app_messages_total", Help: "Messages apps published, by topic.",
+		}, []string{"topic"}),
 		openConns: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "wasmbed_gateway_open_connections", Help: "Accepted TCP connections, including those still handshaking.",
 		}),
@@ -69,7 +73,7 @@ func newMetrics() *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.connected, m.enrollments, m.handshakeFailures, m.frameErrors, m.refusals,
-		m.heartbeats, m.heartbeatAck, m.statusWrites, m.moduleBytesSent, m.deploys, m.vehicleCommands, m.openConns,
+		m.heartbeats, m.heartbeatAck, m.statusWrites, m.moduleBytesSent, m.deploys, m.vehicleCommands, m.appMessages, m.openConns,
 	)
 	return m
 }

@@ -71,7 +71,7 @@ func (w *statusWriter) connected(s *session, info protocol.DeviceInfo, health pr
 	w.mu.Lock()
 	st := &devState{
 		gen: s.gen, phase: wasmbedv1.DeviceConnected, connectedSince: &now, lastHeartbeat: now,
-		health: health, firmware: info.Firmware, apps: s.reportedApps(), kind: "connect",
+		health: health, firmware: info.Firmware, apps: w.g.apps.statusApps(s), kind: "connect",
 	}
 	w.states[s.device] = st
 	w.mu.Unlock()
@@ -89,7 +89,7 @@ func (w *statusWriter) heartbeat(s *session, health protocol.DeviceHealth, appsC
 	st.lastHeartbeat = metav1.Now()
 	st.health = health
 	if appsChanged {
-		st.apps = s.reportedApps()
+		st.apps = w.g.apps.statusApps(s)
 		st.kind = "apps"
 		w.mu.Unlock()
 		w.queue.Add(s.device)
@@ -116,7 +116,7 @@ func (w *statusWriter) appsChanged(s *session) {
 		w.mu.Unlock()
 		return
 	}
-	st.apps = s.reportedApps()
+	st.apps = w.g.apps.statusApps(s)
 	st.kind = "apps"
 	w.mu.Unlock()
 	w.queue.Add(s.device)

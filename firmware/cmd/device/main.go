@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/firmware/agent"
+	"github.com/wasmbed/wasmbed/firmware/device"
 	"github.com/wasmbed/wasmbed/firmware/flash"
 )
 
@@ -66,12 +67,14 @@ func main() {
 			}
 		}
 	}
-	var d net.Dialer
-	a, err := agent.New(agent.Config{
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	var nd net.Dialer
+	dev, err := device.New(ctx, device.Config{
 		Name:       name,
 		Profile:    prof,
 		Store:      store,
-		Dial:       func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", gatewayAddr) },
+		Dial:       func(ctx context.Context) (net.Conn, error) { return nd.DialContext(ctx, "tcp", gatewayAddr) },
 		ServerName: serverName,
 		Token:      token,
 		Logger:     logger,
@@ -80,10 +83,11 @@ func main() {
 	if err != nil {
 		fail("%v", err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	logger.Info("device starting", "profile", prof.Name, "arch", prof.Arch, "gateway", gatewayAddr, "enrolled", a.Enrolled())
-	_ = a.Run(ctx)
+	logger.Info("device starting", "profile", prof.Name, "arch", prof.Arch, "gateway", gatewayAddr, "enrolled", dev.Agent.Enrolled())
+	if err := dev.Run(ctx); err != nil {
+		logger.Error("device stopped", "err", err)
+		os.Exit(1)
+	}
 	logger.Info("device stopped")
 }
 

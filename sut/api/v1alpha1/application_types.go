@@ -89,8 +89,17 @@ type ApplicationSpec struct {
 // +kubebuilder:validation:XValidation:rule="[has(self.inline), has(self.configMapRef), has(self.secretRef)].filter(x, x).size() == 1",message="set exactly one module source: inline, configMapRef or secretRef"
 // +kubebuilder:validation:XValidation:rule="has(self.inline) || has(self.sha256)",message="sha256 is required when the module comes from a configMapRef or secretRef"
 type ModuleSource struct {
-	// Inline is the module itself, at most 256 KiB.
-	// +kubebuilder:validation:XValidation:rule="size(self) <= 262144",message="inline module is larger than 256 KiB: put it in a ConfigMap or Secret and reference it with its sha256"
+	// Inline is the module itself, base64-encoded in JSON, at most 256 KiB
+	// (349528 base64 characters).
+	//
+	// The schema declares a plain string rather than format "byte": the
+	// API server's CEL library fails to decode some valid standard base64
+	// ("illegal base64 data"), and it would evaluate every rule of this
+	// object through that decoding. Go clients still get []byte.
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=""
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9+/]*={0,2}$`
+	// +kubebuilder:validation:XValidation:rule="size(self) / 4 * 3 - (self.endsWith('==') ? 2 : (self.endsWith('=') ? 1 : 0)) <= 262144",message="inline module is larger than 256 KiB: put it in a ConfigMap or Secret and reference it with its sha256"
 	// +optional
 	Inline []byte `json:"inline,omitempty"`
 
