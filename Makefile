@@ -92,3 +92,20 @@ bench: build ## benchmarks; prints the figures each issue targets
 
 clean: ## remove build output (the cache in ~/.cache/wasmbed stays)
 	rm -rf $(BIN)
+
+# QEMU devices (qemu-images/, harness/qemu): images are cached by content in
+# ~/.cache/wasmbed; FIRMWARE picks the Go main package built as /init.
+.PHONY: qemu-images qemu-images-lock qemu-test qemu-bench
+FIRMWARE ?= ./firmware/cmd/device
+
+qemu-images: ## build the QEMU guest images (Debian kernel + firmware initramfs) for every profile
+	$(GO) run ./qemu-images/cmd/qemu-images -firmware $(FIRMWARE)
+
+qemu-images-lock: ## pin the newest Debian kernel per QEMU profile in qemu-images/kernels.lock
+	$(GO) run ./qemu-images/cmd/qemu-images -refresh-lock
+
+qemu-test: ## boot tests of every QEMU profile (slow: real guests under TCG)
+	WASMBED_QEMU_TESTS=1 $(GO) test -count=1 -timeout=30m -v ./qemu-images/... ./harness/qemu/...
+
+qemu-bench: ## boot-to-first-byte per QEMU profile, median of 5 boots
+	WASMBED_QEMU_TESTS=1 $(GO) test -count=1 -run='^$$' -bench=BootToFirstByte -benchtime=1x ./harness/qemu/
