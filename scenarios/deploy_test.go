@@ -283,4 +283,3 @@ var _ = Describe("Deploy", Label("deploy"), func() {
 })
 
 func ptr32(v int32) *int32 { return &v }
-
