@@ -20,9 +20,11 @@ type Component struct {
 	bin    string
 	args   []string
 	logDir string
+	// launcher starts each incarnation; host processes if nil.
+	launcher Launcher
 
 	mu    sync.Mutex
-	p     *proc.Process
+	p     Instance
 	ready map[string]string // key=value pairs of the last READY line
 }
 
@@ -52,7 +54,11 @@ func (c *Component) Start(ctx context.Context, waitReady bool) error {
 		}
 		_, _ = io.Copy(io.Discard, pr)
 	}()
-	p, err := proc.Start(proc.Spec{Name: c.Name, Path: c.bin, Args: c.args, LogDir: c.logDir, Stdout: pw})
+	l := c.launcher
+	if l == nil {
+		l = processLauncher{}
+	}
+	p, err := l.Launch(proc.Spec{Name: c.Name, Path: c.bin, Args: c.args, LogDir: c.logDir, Stdout: pw})
 	if err != nil {
 		c.mu.Unlock()
 		pw.Close()
@@ -71,9 +77,9 @@ func (c *Component) Start(ctx context.Context, waitReady bool) error {
 		c.mu.Unlock()
 		return nil
 	case <-p.Done():
-		return fmt.Errorf("%s exited before it was ready (%v); see %s", c.Name, p.Err(), p.LogPath)
+		return fmt.Errorf("%s exited before it was ready (%v); see %s", c.Name, p.Err(), p.LogFile())
 	case <-ctx.Done():
-		return fmt.Errorf("%s not ready: %w; see %s", c.Name, ctx.Err(), p.LogPath)
+		return fmt.Errorf("%s not ready: %w; see %s", c.Name, ctx.Err(), p.LogFile())
 	}
 }
 

@@ -53,7 +53,7 @@ func (s *System) addGateway(ctx context.Context, kubeconfig string, o GatewayOpt
 		args = append(args, "--max-connections="+strconv.Itoa(o.MaxConnections))
 	}
 	gw := &Gateway{
-		Component: &Component{Name: "gateway-" + o.Name, bin: s.e.Shared.Bins.Gateway, args: args, logDir: s.e.ArtifactDir},
+		Component: &Component{Name: "gateway-" + o.Name, bin: s.e.Shared.Bins.Gateway, args: args, logDir: s.e.ArtifactDir, launcher: s.launcher},
 		Addr:      addr,
 	}
 	s.gateways[o.Name] = gw

@@ -25,6 +25,9 @@ type Options struct {
 	CAOverlap time.Duration
 	// ControllerLease is the leader-election lease duration.
 	ControllerLease time.Duration
+	// Launcher runs the controller and gateway incarnations; host
+	// processes if nil (harness/containers runs them as containers).
+	Launcher Launcher
 }
 
 // GatewayOptions describe one gateway.
@@ -59,6 +62,7 @@ type System struct {
 	Controllers []*Component
 	gateways    map[string]*Gateway
 	order       []string
+	launcher    Launcher
 }
 
 // Start installs RBAC, creates the Gateway objects, and starts the
@@ -70,7 +74,7 @@ func Start(ctx context.Context, e *env.Env, opts Options) (*System, error) {
 	if len(opts.Gateways) == 0 {
 		opts.Gateways = []GatewayOptions{{Name: "gw", Spec: ScenarioTimings()}}
 	}
-	s := &System{e: e, gateways: map[string]*Gateway{}}
+	s := &System{e: e, gateways: map[string]*Gateway{}, launcher: opts.Launcher}
 	e.Defer("stop SUT processes", func(context.Context) error { s.stopAll(); return nil })
 
 	if opts.Controllers >= 0 {
@@ -96,7 +100,8 @@ func Start(ctx context.Context, e *env.Env, opts Options) (*System, error) {
 					"--leader-elect=true", "--leader-election-lease-duration=" + lease.String(),
 					"--metrics-addr=0", "--health-probe-addr=0", "--ca-overlap=" + overlap.String(),
 				},
-				logDir: e.ArtifactDir,
+				logDir:   e.ArtifactDir,
+				launcher: opts.Launcher,
 			}
 			if err := c.Start(ctx, false); err != nil {
 				return nil, err

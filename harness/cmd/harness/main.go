@@ -16,7 +16,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(upCommand(), buildCommand(), sweepCommand(), reportCommand())
+	root.AddCommand(upCommand(), buildCommand(), sweepCommand(), reportCommand(), imagesCommand(), kindNodeImageCommand(), containersCommand())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}

@@ -1,0 +1,113 @@
+package kind
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// fieldOwner names the harness in server-side apply.
+const fieldOwner = "wasmbed-harness"
+
+// Deploy applies m (CRDs first, waiting until they are established) and
+// waits until every Deployment in it is available.
+func Deploy(ctx context.Context, rc *rest.Config, m *Manifests, pr Progress) error {
+	s := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(s)
+	_ = apiextensionsv1.AddToScheme(s)
+	c, err := client.New(rc, client.Options{Scheme: s})
+	if err != nil {
+		return err
+	}
+	for _, u := range m.CRDs {
+		if err := apply(ctx, c, u); err != nil {
+			return err
+		}
+	}
+	for _, u := range m.CRDs {
+		if err := waitFor(ctx, 60*time.Second, "CRD "+u.GetName()+" established", func() (bool, error) {
+			var crd apiextensionsv1.CustomResourceDefinition
+			if err := c.Get(ctx, client.ObjectKey{Name: u.GetName()}, &crd); err != nil {
+				return false, err
+			}
+			for _, cond := range crd.Status.Conditions {
+				if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue {
+					return true, nil
+				}
+			}
+			return false, nil
+		}); err != nil {
+			return err
+		}
+	}
+	for _, u := range m.Objects {
+		if err := apply(ctx, c, u); err != nil {
+			return err
+		}
+	}
+	for _, u := range m.Objects {
+		if u.GetKind() != "Deployment" {
+			continue
+		}
+		key := client.ObjectKey{Namespace: u.GetNamespace(), Name: u.GetName()}
+		pr.Printf("waiting for Deployment %s", key)
+		if err := waitFor(ctx, 3*time.Minute, "Deployment "+key.String()+" available", func() (bool, error) {
+			var d appsv1.Deployment
+			if err := c.Get(ctx, key, &d); err != nil {
+				return false, err
+			}
+			want := int32(1)
+			if d.Spec.Replicas != nil {
+				want = *d.Spec.Replicas
+			}
+			return d.Status.ObservedGeneration >= d.Generation && d.Status.UpdatedReplicas == want &&
+				d.Status.AvailableReplicas == want, nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func apply(ctx context.Context, c client.Client, u *unstructured.Unstructured) error {
+	u = u.DeepCopy()
+	u.SetManagedFields(nil)
+	u.SetResourceVersion("")
+	//nolint:staticcheck // client.Apply with an unstructured object is server-side apply.
+	if err := c.Patch(ctx, u, client.Apply, client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
+		return fmt.Errorf("apply %s %s: %w", u.GetKind(), client.ObjectKeyFromObject(u), err)
+	}
+	return nil
+}
+
+// waitFor polls cond every 500 ms until it holds, fails or timeout passes.
+func waitFor(ctx context.Context, timeout time.Duration, what string, cond func() (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		ok, err := cond()
+		if ok {
+			return nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			if last != nil {
+				return fmt.Errorf("timed out waiting for %s: %w", what, last)
+			}
+			return fmt.Errorf("timed out waiting for %s", what)
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,217 @@
+package kindnode
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
+
+	"github.com/wasmbed/wasmbed/harness/workspace"
+)
+
+// Suite and Mirror are where debootstrap gets Debian from.
+const (
+	Suite  = "bookworm"
+	Mirror = "http://deb.debian.org/debian"
+)
+
+// BasePackages are what kind's base image installs, as Debian packages.
+var BasePackages = []string{
+	"systemd", "systemd-sysv", "dbus", "libsystemd0",
+	"containerd", "runc", "containernetworking-plugins",
+	"iptables", "nftables", "ebtables", "conntrack", "iproute2", "ethtool", "socat",
+	"util-linux", "mount", "kmod", "procps", "hostname", "libseccomp2", "pigz",
+	"fuse-overlayfs", "ca-certificates", "bash", "findutils", "gzip", "tar",
+}
+
+// bridgeCNI replaces kindnetd: one node, one bridge, host-local IPAM on
+// kind's default pod subnet, portmap for hostPorts.
+const bridgeCNI = `{
+  "cniVersion": "0.4.0",
+  "name": "wasmbed-bridge",
+  "plugins": [
+    {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+     "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+    {"type": "portmap", "capabilities": {"portMappings": true}},
+    {"type": "loopback"}
+  ]
+}
+`
+
+// setupScript runs in the debootstrapped root (chroot) and does what
+// kind's base Dockerfile does after installing packages.
+const setupScript = `set -eu
+systemctl enable kubelet.service containerd.service undo-mount-hacks.service
+systemctl mask getty.target systemd-logind.service
+echo "ReadKMsg=no" >> /etc/systemd/journald.conf
+mkdir -p /opt/cni/bin /etc/cni/net.d /kind /var/lib/kubelet
+for p in /usr/lib/cni/*; do ln -sf "$p" /opt/cni/bin/; done
+chmod 0755 /usr/local/bin/entrypoint /usr/local/bin/clean-install /kind/bin/*.sh
+sed -i 's#sandbox_image = .*#sandbox_image = "registry.k8s.io/pause:3.10.1"#' /etc/containerd/config.toml || true
+rm -rf /var/cache/apt/archives/*.deb /var/lib/apt/lists/*
+`
+
+// baseRef is the base image's tag for its inputs.
+func baseRef(kindDir string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", Suite, Mirror, strings.Join(BasePackages, ","), bridgeCNI, setupScript)
+	files := filepath.Join(kindDir, "images", "base", "files")
+	err := filepath.WalkDir(files, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", strings.TrimPrefix(p, files), len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("kind's base files in %s: %w", files, err)
+	}
+	return "wasmbed/kind-base:" + hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// kindModuleDir is where the Go toolchain keeps the sigs.k8s.io/kind
+// module this repository requires (its base image files come from there).
+func kindModuleDir(ctx context.Context) (string, error) {
+	root, err := workspace.Root()
+	if err != nil {
+		return "", err
+	}
+	dl := exec.CommandContext(ctx, "go", "mod", "download", "sigs.k8s.io/kind")
+	dl.Dir = root
+	if out, err := dl.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go mod download sigs.k8s.io/kind: %w\n%s", err, out)
+	}
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kind")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("locate the sigs.k8s.io/kind module: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// ensureBase returns the base image, building it with debootstrap if its
+// tag does not exist.
+func ensureBase(ctx context.Context, cli *client.Client, pr Progress) (string, error) {
+	kindDir, err := kindModuleDir(ctx)
+	if err != nil {
+		return "", err
+	}
+	ref, err := baseRef(kindDir)
+	if err != nil {
+		return "", err
+	}
+	if _, err := cli.ImageInspect(ctx, ref); err == nil {
+		pr.Printf("base image %s is cached", ref)
+		return ref, nil
+	} else if !cerrdefs.IsNotFound(err) {
+		return "", err
+	}
+	if _, err := exec.LookPath("debootstrap"); err != nil {
+		return "", fmt.Errorf("the offline kind node image needs debootstrap (make deps installs it): %w", err)
+	}
+	if os.Geteuid() != 0 {
+		return "", fmt.Errorf("debootstrap needs root to build the kind base image; run `make kind-node-image` as root")
+	}
+	start := time.Now()
+	tmp, err := os.MkdirTemp("", "wasmbed-kind-base-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	rootfs := filepath.Join(tmp, "rootfs")
+	pr.Printf("debootstrap %s from %s with %d packages (a few minutes)", Suite, Mirror, len(BasePackages))
+	if err := run(ctx, pr, "debootstrap", "--variant=minbase", "--include="+strings.Join(BasePackages, ","), Suite, rootfs, Mirror); err != nil {
+		return "", err
+	}
+	pr.Printf("adding kind's base files from %s", kindDir)
+	if err := copyTree(filepath.Join(kindDir, "images", "base", "files"), rootfs); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Join(rootfs, "etc", "cni", "net.d"), 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(rootfs, "etc", "cni", "net.d", "10-wasmbed-bridge.conflist"), []byte(bridgeCNI), 0o644); err != nil {
+		return "", err
+	}
+	if err := run(ctx, pr, "chroot", rootfs, "/bin/bash", "-c", setupScript); err != nil {
+		return "", err
+	}
+	pr.Printf("importing the base root filesystem into Docker as %s", ref)
+	if err := importDir(ctx, cli, rootfs, ref, []string{
+		`ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`,
+		"ENV container=docker",
+	}); err != nil {
+		return "", err
+	}
+	pr.Printf("base image %s built in %s", ref, time.Since(start).Round(time.Second))
+	return ref, nil
+}
+
+// run runs a command, sending its output to the progress printer only on
+// failure (debootstrap is chatty).
+func run(ctx context.Context, pr Progress, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		tail := string(out)
+		if len(tail) > 4000 {
+			tail = tail[len(tail)-4000:]
+		}
+		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, tail)
+	}
+	return nil
+}
+
+// copyTree copies the regular files and symlinks under src into dst.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type()&fs.ModeSymlink != 0:
+			l, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			os.Remove(target)
+			return os.Symlink(l, target)
+		default:
+			in, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer in.Close()
+			st, _ := in.Stat()
+			out, err := os.OpenFile(target, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, st.Mode().Perm()|0o200)
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(out, in); err != nil {
+				out.Close()
+				return err
+			}
+			return out.Close()
+		}
+	})
+}

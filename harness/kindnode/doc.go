@@ -1,0 +1,32 @@
+// Package kindnode builds a kind node image offline, from parts, for
+// machines that can pull no image (`make kind-node-image`).
+//
+// The parts, each cached under the harness cache or in the Docker
+// engine's image store by a key of its inputs:
+//
+//   - the base: a Debian bookworm root filesystem made with debootstrap
+//     from Debian's mirror, with what kind's base image carries (systemd,
+//     containerd, runc, the CNI plugins, iptables/nftables, conntrack,
+//     mount tools, ...), plus kind's own base files — the entrypoint, the
+//     containerd config and the kubelet units — taken from the
+//     sigs.k8s.io/kind module this repository requires, and a bridge CNI
+//     config in place of kindnetd (which is not published as a Go module);
+//     imported into Docker as an image;
+//   - Kubernetes, built from source at the version the local provider
+//     pins (the kubebuild module next to this file is kept in step by a
+//     test): kubelet, kubeadm and kubectl as binaries, and kube-apiserver,
+//     kube-controller-manager, kube-scheduler and kube-proxy as FROM
+//     scratch images; etcd from the same module, and pause from a small
+//     Go program in this package, both FROM scratch images.
+//
+// The node image is then assembled the way kind's `build node-image`
+// does it — binaries into /usr/bin, the images imported into the node's
+// containerd, /kind/version written, the result committed with kind's
+// entrypoint — but by this package, because kind's builder pulls the
+// add-on images (etcd, CoreDNS, kindnetd, the storage provisioner) from
+// their registries, which is exactly what cannot happen here.
+//
+// Where a registry is reachable none of this is needed: set
+// WASMBED_KIND_NODE_IMAGE=kindest/node:v1.34.0 and the kind provider runs
+// the stock image.
+package kindnode

@@ -1,0 +1,208 @@
+package kindnode
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/wasmbed/wasmbed/harness/images"
+)
+
+// Progress receives progress lines.
+type Progress interface {
+	Printf(format string, args ...any)
+}
+
+// Options shape Ensure.
+type Options struct {
+	// Client talks to Docker; Ensure connects if nil.
+	Client *client.Client
+	// Progress receives progress lines; nil is silent.
+	Progress Progress
+}
+
+// PauseVersion is the pause tag kind's containerd config and kubeadm
+// v1.34 expect.
+const PauseVersion = "3.10.1"
+
+// Repository is where the node image is tagged.
+const Repository = "wasmbed/kind-node"
+
+// Ensure returns the offline kind node image, building whatever part of
+// it is not cached.
+func Ensure(ctx context.Context, o Options) (string, error) {
+	pr := o.Progress
+	if pr == nil {
+		pr = silent{}
+	}
+	cli := o.Client
+	if cli == nil {
+		var err error
+		if cli, err = images.Connect(ctx); err != nil {
+			return "", err
+		}
+		defer cli.Close()
+	}
+	start := time.Now()
+	base, err := ensureBase(ctx, cli, pr)
+	if err != nil {
+		return "", err
+	}
+	bin, v, err := ensureBinaries(ctx, pr)
+	if err != nil {
+		return "", err
+	}
+	ref, err := nodeRef(base, bin, v)
+	if err != nil {
+		return "", err
+	}
+	if _, err := cli.ImageInspect(ctx, ref); err == nil {
+		pr.Printf("kind node image %s is cached", ref)
+		return ref, nil
+	} else if !cerrdefs.IsNotFound(err) {
+		return "", err
+	}
+	imgs, err := componentImages(ctx, cli, bin, v, pr)
+	if err != nil {
+		return "", err
+	}
+	err = assemble(ctx, cli, base, bin, v, imgs, ref, pr)
+	// The component images live on inside the node image; the engine's
+	// copies were only the way in.
+	for _, im := range imgs {
+		_, _ = cli.ImageRemove(context.Background(), im, client.ImageRemoveOptions{})
+	}
+	if err != nil {
+		return "", err
+	}
+	pr.Printf("kind node image %s built in %s", ref, time.Since(start).Round(time.Second))
+	return ref, nil
+}
+
+// nodeRef tags the node image by its parts.
+func nodeRef(base, bin string, v Versions) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", base, v.Kubernetes, v.Etcd)
+	for _, t := range nodeTargets {
+		f, err := os.Open(filepath.Join(bin, t.out))
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return Repository + ":" + v.Kubernetes + "-" + hex.EncodeToString(h.Sum(nil))[:12], nil
+}
+
+// componentImages builds the FROM scratch images kubeadm runs, named as
+// kubeadm expects them, and returns their references.
+func componentImages(ctx context.Context, cli *client.Client, bin string, v Versions, pr Progress) ([]string, error) {
+	type img struct{ ref, file, path string }
+	etcdTag := strings.TrimPrefix(v.Etcd, "v") + "-0"
+	list := []img{
+		{"registry.k8s.io/kube-apiserver:" + v.Kubernetes, "kube-apiserver", "/usr/local/bin/kube-apiserver"},
+		{"registry.k8s.io/kube-controller-manager:" + v.Kubernetes, "kube-controller-manager", "/usr/local/bin/kube-controller-manager"},
+		{"registry.k8s.io/kube-scheduler:" + v.Kubernetes, "kube-scheduler", "/usr/local/bin/kube-scheduler"},
+		{"registry.k8s.io/kube-proxy:" + v.Kubernetes, "kube-proxy", "/usr/local/bin/kube-proxy"},
+		{"registry.k8s.io/etcd:" + etcdTag, "etcd", "/usr/local/bin/etcd"},
+		{"registry.k8s.io/pause:" + PauseVersion, "pause", "/pause"},
+	}
+	var refs []string
+	for _, im := range list {
+		data, err := os.ReadFile(filepath.Join(bin, im.file))
+		if err != nil {
+			return nil, err
+		}
+		pr.Printf("image %s (FROM scratch, %d MiB)", im.ref, len(data)>>20)
+		if err := importFiles(ctx, cli, im.ref, map[string][]byte{im.path: data}, []string{
+			fmt.Sprintf(`ENTRYPOINT ["%s"]`, im.path),
+		}); err != nil {
+			return nil, err
+		}
+		refs = append(refs, im.ref)
+	}
+	return refs, nil
+}
+
+// assemble does what kind's node-image build does, offline: start the
+// base, add the binaries, import the images into its containerd, commit.
+func assemble(ctx context.Context, cli *client.Client, base, bin string, v Versions, imgs []string, ref string, pr Progress) (err error) {
+	res, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Config: &container.Config{
+			Image:      base,
+			Entrypoint: []string{"sleep", "infinity"},
+			Labels:     map[string]string{"wasmbed.io/harness": "true", "wasmbed.io/role": "kind-node-build"},
+		},
+		HostConfig: &container.HostConfig{SecurityOpt: []string{"seccomp=unconfined"}},
+	})
+	if err != nil {
+		return fmt.Errorf("build container from %s: %w", base, err)
+	}
+	defer cli.ContainerRemove(context.Background(), res.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	if _, err := cli.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
+		return fmt.Errorf("start build container: %w", err)
+	}
+	files := map[string][]byte{}
+	for _, b := range []string{"kubelet", "kubeadm", "kubectl"} {
+		data, err := os.ReadFile(filepath.Join(bin, b))
+		if err != nil {
+			return err
+		}
+		files["/usr/bin/"+b] = data
+	}
+	pr.Printf("installing kubelet, kubeadm and kubectl %s", v.Kubernetes)
+	if err := copyInto(ctx, cli, res.ID, files, 0o755); err != nil {
+		return err
+	}
+	if err := copyInto(ctx, cli, res.ID, map[string][]byte{"/kind/version": []byte(v.Kubernetes + "\n")}, 0o644); err != nil {
+		return err
+	}
+	pr.Printf("importing %d images into the node's containerd", len(imgs))
+	if _, err := execIn(ctx, cli, res.ID, "sh", "-c", "mkdir -p /kind/images && (containerd >/tmp/containerd.log 2>&1 &) && for i in $(seq 100); do ctr version >/dev/null 2>&1 && exit 0; sleep 0.1; done; cat /tmp/containerd.log; exit 1"); err != nil {
+		return fmt.Errorf("containerd in the build container: %w", err)
+	}
+	rc, err := cli.ImageSave(ctx, imgs)
+	if err != nil {
+		return err
+	}
+	archive, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return err
+	}
+	if err := copyInto(ctx, cli, res.ID, map[string][]byte{"/kind/images/parts.tar": archive}, 0o644); err != nil {
+		return err
+	}
+	if out, err := execIn(ctx, cli, res.ID, "ctr", "--namespace=k8s.io", "images", "import", "--all-platforms", "--no-unpack", "--digests", "/kind/images/parts.tar"); err != nil {
+		return fmt.Errorf("ctr import: %w", err)
+	} else {
+		pr.Printf("  %s", strings.TrimSpace(out))
+	}
+	if _, err := execIn(ctx, cli, res.ID, "sh", "-c", "rm -rf /kind/images /tmp/containerd.log; kill $(pidof containerd) || true"); err != nil {
+		return err
+	}
+	if _, err := cli.ContainerCommit(ctx, res.ID, client.ContainerCommitOptions{
+		Reference: ref,
+		Changes:   []string{`ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]`, `ENV container=docker`},
+	}); err != nil {
+		return fmt.Errorf("commit %s: %w", ref, err)
+	}
+	return nil
+}
+
+type silent struct{}
+
+func (silent) Printf(string, ...any) {}
