@@ -58,7 +58,7 @@ func (a *Agent) enroll(ctx context.Context) error {
 		if m.DeviceName != "" {
 			a.name.Store(m.DeviceName)
 		}
-		a.log.Info("enrolled", "device", m.DeviceName, "took", time.Since(start).Round(time.Millisecond))
+		a.log.Info("enrolled", "name", m.DeviceName, "took", time.Since(start).Round(time.Millisecond))
 		a.emit(Event{Kind: EventEnrolled, Latency: time.Since(start)})
 		return nil
 	case *protocol.Error:

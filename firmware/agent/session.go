@@ -28,7 +28,8 @@ func (a *Agent) session(ctx context.Context) (healthy bool, err error) {
 		return false, err
 	}
 	defer conn.Close()
-	pc := protocol.NewConn(conn, 0)
+	idle := protocol.NewIdleConn(conn)
+	pc := protocol.NewConn(idle, 0)
 	var apps []protocol.AppStatus
 	if a.apps != nil {
 		apps = a.apps.Statuses()
@@ -58,11 +59,16 @@ func (a *Agent) session(ctx context.Context) (healthy bool, err error) {
 	if interval <= 0 || timeout <= interval {
 		return false, fmt.Errorf("gateway sent unusable heartbeat settings %s/%s", interval, timeout)
 	}
+	// From here on the gateway acks every heartbeat: silence for a whole
+	// timeout means the link is dead even if TCP has not noticed, while a
+	// slow link still delivering bytes is alive.
+	_ = conn.SetReadDeadline(time.Time{})
+	idle.SetIdleTimeout(timeout)
 	sc := &sessionConn{pc: pc, pending: map[uint64]time.Time{}}
 	a.setSession(sc)
 	defer a.setSession(nil)
 	a.state.Store("connected")
-	a.log.Info("connected", "device", ack.DeviceName, "heartbeat", interval, "version", ack.Version)
+	a.log.Info("connected", "name", ack.DeviceName, "heartbeat", interval, "version", ack.Version)
 	a.emit(Event{Kind: EventConnected})
 	defer a.emit(Event{Kind: EventDisconnected})
 
@@ -79,9 +85,6 @@ func (a *Agent) session(ctx context.Context) (healthy bool, err error) {
 	}()
 
 	for {
-		// The gateway acks every heartbeat; silence for a whole timeout means
-		// the link is dead even if TCP has not noticed.
-		_ = conn.SetReadDeadline(time.Now().Add(timeout))
 		env, m, err := pc.Recv()
 		if err != nil {
 			select {

@@ -256,6 +256,16 @@ func (d *Device) RestartBridge() error {
 	return d.startBridge()
 }
 
+// Retarget joins the device's future sessions to addr instead of its
+// gateway address, as if its network route changed. The running bridge is
+// replaced; open sessions are lost and the firmware reconnects.
+func (d *Device) Retarget(addr string) error {
+	d.mu.Lock()
+	d.gateway = addr
+	d.mu.Unlock()
+	return d.RestartBridge()
+}
+
 // ReadFlash reads a file of the device's flash from the host (see
 // flashdisk.ReadFile). Reading while the guest runs shows what it has
 // written back so far.

@@ -8,6 +8,7 @@ package testbed
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,6 +71,8 @@ func New(ctx context.Context, e *env.Env, o Options) (*Testbed, error) {
 		be = &fleet.ProcessBackend{Binary: e.Shared.Bins.Device}
 	case "inprocess":
 		be = &fleet.InProcessBackend{}
+	case "qemu":
+		be = &fleet.QEMUBackend{Profiles: strings.Split(e.Config.QEMUProfiles, ","), ArtifactDir: e.ArtifactDir}
 	default:
 		mk, ok := o.Backends[name]
 		if !ok {

@@ -20,6 +20,10 @@ import (
 )
 
 func main() {
+	if isPID1() {
+		runGuest()
+		return
+	}
 	var (
 		flashDir, gatewayAddr, name, profile, token, caFile, serverName, logLevel string
 		logJSON                                                                   bool
