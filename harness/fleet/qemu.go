@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -26,6 +27,7 @@ type QEMUBackend struct {
 	once  sync.Once
 	fleet *qemu.Fleet
 	err   error
+	boots chan struct{} // bounds concurrent boots: TCG is CPU-bound
 }
 
 // profileCursor spreads devices over the profiles across every backend of
@@ -38,6 +40,7 @@ func (*QEMUBackend) Name() string { return "qemu" }
 func (b *QEMUBackend) init() error {
 	b.once.Do(func() {
 		b.fleet, b.err = qemu.New(qemu.Options{ArtifactDir: b.ArtifactDir, Accel: qemu.AccelTCG, Progress: progress.Stderr("qemu")})
+		b.boots = make(chan struct{}, max(2, runtime.NumCPU()))
 	})
 	return b.err
 }
@@ -54,6 +57,12 @@ func (b *QEMUBackend) Launch(ctx context.Context, spec Spec) (Device, error) {
 		}
 		prof = b.Profiles[int(profileCursor.Add(1)-1)%len(b.Profiles)]
 	}
+	select {
+	case b.boots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-b.boots }()
 	devs, err := b.fleet.Start(ctx, qemu.Spec{
 		Name: spec.Name, Profile: prof, Gateway: spec.Gateway,
 		Flash: flashdisk.Options{Files: flashdisk.Provisioning(spec.CA, spec.Token)},
@@ -87,6 +96,12 @@ func (q *QEMUDevice) Start(ctx context.Context) error { return q.d.PowerOn(ctx) 
 
 // Stop implements Device: QEMU quits, flushing the disk image.
 func (q *QEMUDevice) Stop(ctx context.Context) error { return q.d.PowerOff(ctx) }
+
+// Reprovision recreates the powered-off device's
+// flash with a new CA bundle and token, as a factory re-provisioning.
+func (q *QEMUDevice) Reprovision(ctx context.Context, ca []byte, token string) error {
+	return q.d.Reflash(ctx, flashdisk.Options{Files: flashdisk.Provisioning(ca, token)})
+}
 
 // Kill implements Device: a power cut.
 func (q *QEMUDevice) Kill() { q.d.PowerCut() }

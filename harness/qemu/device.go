@@ -273,6 +273,16 @@ func (d *Device) ReadFlash(ctx context.Context, name string) ([]byte, error) {
 	return flashdisk.ReadFile(ctx, d.FlashPath, name)
 }
 
+// Reflash recreates the device's flash with new factory files, as a
+// device sent back to the factory for re-provisioning. It must be powered
+// off.
+func (d *Device) Reflash(ctx context.Context, opts flashdisk.Options) error {
+	if d.Running() {
+		return fmt.Errorf("qemu: device %s: power it off before reflashing", d.Name())
+	}
+	return flashdisk.Create(ctx, d.FlashPath, opts)
+}
+
 // FactoryReset wipes the flash back to its provisioning files. The device
 // must be powered off.
 func (d *Device) FactoryReset(ctx context.Context) error {

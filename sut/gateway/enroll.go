@@ -175,12 +175,21 @@ func (g *Gateway) enrollWithToken(ctx context.Context, req *protocol.EnrollReque
 	if err := g.consume(ctx, tok, name); err != nil {
 		return nil, err
 	}
-
 	if existing != nil {
 		return existing, nil
 	}
+	dev, err := g.createOrRekey(ctx, name, key, req, tok)
+	if err != nil {
+		g.release(ctx, tok)
+	}
+	return dev, err
+}
+
+// createOrRekey creates the Device a token enrols, or re-keys the Device
+// of that name when the token is bound to it.
+func (g *Gateway) createOrRekey(ctx context.Context, name string, key ed25519.PublicKey, req *protocol.EnrollRequest, tok *token) (*wasmbedv1.Device, error) {
 	dev := newDeviceFromRequest(g.opts.Namespace, name, key, req, tok.secret.Name, g.opts.Name)
-	err = g.client.Create(ctx, dev)
+	err := g.client.Create(ctx, dev)
 	if apierrors.IsAlreadyExists(err) {
 		// The name exists with another key: a factory-reset device coming
 		// back with a fresh token bound to its name. The token is the

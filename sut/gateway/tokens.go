@@ -67,3 +67,18 @@ func (g *Gateway) consume(ctx context.Context, t *token, device string) error {
 	}
 	return err
 }
+
+// release undoes consume after the enrolment failed for a reason that is
+// not the device's fault, so the token is not burnt. Best effort: if the
+// token changed since, it is left alone.
+func (g *Gateway) release(ctx context.Context, t *token) {
+	var s corev1.Secret
+	if err := g.reader.Get(ctx, client.ObjectKeyFromObject(t.secret), &s); err != nil {
+		return
+	}
+	delete(s.Annotations, wasmbedv1.AnnotationTokenUsedBy)
+	delete(s.Annotations, wasmbedv1.AnnotationTokenUsedAt)
+	if err := g.client.Update(ctx, &s); err != nil {
+		g.log.Warn("could not release an unused token", "token", s.Name, "err", err)
+	}
+}

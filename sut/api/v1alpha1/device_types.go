@@ -63,11 +63,12 @@ type DeviceSpec struct {
 	// PublicKey is the device's Ed25519 public key as base64url without
 	// padding of its SubjectPublicKeyInfo DER (44 bytes, so 59 characters,
 	// always starting "MCowBQYDK2VwAyEA"). It is the device's identity: the
-	// gateway matches the SPKI of the client certificate against it.
+	// gateway matches the SPKI of the client certificate against it. A
+	// gateway changes it only when a factory-reset device enrols with a
+	// fresh token bound to this Device's name.
 	// +kubebuilder:validation:MinLength=59
 	// +kubebuilder:validation:MaxLength=59
 	// +kubebuilder:validation:Pattern=`^MCowBQYDK2VwAyEA[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$`
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="publicKey is immutable: a new key is a new device"
 	PublicKey string `json:"publicKey"`
 
 	// Arch is the instruction-set architecture of the device.
