@@ -30,6 +30,7 @@ func (a *Agent) enroll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	start = time.Now()
 	conn, err := a.dialTLS(ctx, boot)
 	if err != nil {
 		return err
@@ -45,6 +46,10 @@ func (a *Agent) enroll(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("enrolment answer: %w", err)
 	}
+	// Enrolment latency is the protocol's: dial to answer. Persisting the
+	// certificate is the device's flash, and is not the gateway's to answer
+	// for.
+	took := time.Since(start)
 	switch m := m.(type) {
 	case *protocol.EnrollResponse:
 		if !m.Accepted {
@@ -58,8 +63,8 @@ func (a *Agent) enroll(ctx context.Context) error {
 		if m.DeviceName != "" {
 			a.name.Store(m.DeviceName)
 		}
-		a.log.Info("enrolled", "name", m.DeviceName, "took", time.Since(start).Round(time.Millisecond))
-		a.emit(Event{Kind: EventEnrolled, Latency: time.Since(start)})
+		a.log.Info("enrolled", "name", m.DeviceName, "took", took.Round(time.Millisecond))
+		a.emit(Event{Kind: EventEnrolled, Latency: took})
 		return nil
 	case *protocol.Error:
 		a.log.Warn("enrollment refused", "reason", m.Code, "message", m.Message)

@@ -69,7 +69,10 @@ func New(ctx context.Context, cfg Config) (*Device, error) {
 				Features:    cfg.Profile.WasmFeatures,
 				Interpreter: cfg.Profile.Interpreter,
 				Logger:      logger,
-				OnChange: func(apps.AppStatus) {
+				OnChange: func(st apps.AppStatus) {
+					if cfg.Events != nil {
+						cfg.Events(agent.Event{Kind: agent.EventAppState, Time: time.Now(), Device: cfg.Name, App: st.Name, Reason: st.Reason, Message: string(st.State)})
+					}
 					if d.Apps != nil {
 						h.ReportApps(apps.ProtocolStatuses(d.Apps.Statuses()))
 					}

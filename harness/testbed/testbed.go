@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/wasmbed/wasmbed/firmware/agent"
 	"github.com/wasmbed/wasmbed/harness/env"
 	"github.com/wasmbed/wasmbed/harness/fleet"
 	"github.com/wasmbed/wasmbed/harness/linkfault"
@@ -33,6 +34,10 @@ type Options struct {
 	// Backends supplies extra backends by name (the qemu one lives in its
 	// own package).
 	Backends map[string]func(*env.Env) (fleet.Backend, error)
+	// Events receives the in-process devices' events (enrolled, heartbeat
+	// acked with its latency, app state changes), for benchmarks that
+	// measure on the device side.
+	Events func(agent.Event)
 }
 
 // Testbed is one spec's SUT, devices and links.
@@ -70,7 +75,7 @@ func New(ctx context.Context, e *env.Env, o Options) (*Testbed, error) {
 	case "process":
 		be = &fleet.ProcessBackend{Binary: e.Shared.Bins.Device}
 	case "inprocess":
-		be = &fleet.InProcessBackend{}
+		be = &fleet.InProcessBackend{Events: o.Events}
 	case "qemu":
 		be = &fleet.QEMUBackend{Profiles: strings.Split(e.Config.QEMUProfiles, ","), ArtifactDir: e.ArtifactDir}
 	default:
