@@ -1,11 +1,9 @@
 package containers
 
 import (
-	"bytes"
-	"fmt"
 	"os"
-	"strconv"
-	"strings"
+
+	"github.com/wasmbed/wasmbed/harness/proc"
 )
 
 // Labels on everything this package creates.
@@ -21,49 +19,8 @@ const (
 	LabelRole = "wasmbed.io/role"
 )
 
-// selfOwner is this process's owner token.
-var selfOwner = ownerToken(os.Getpid())
-
-// ownerToken identifies a process across PID reuse: its PID and its start
-// time in clock ticks (field 22 of /proc/<pid>/stat).
-func ownerToken(pid int) string {
-	st, err := startTime(pid)
-	if err != nil {
-		return strconv.Itoa(pid)
-	}
-	return fmt.Sprintf("%d.%d", pid, st)
-}
-
-func startTime(pid int) (uint64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name may hold spaces; the fields after its ')' do not.
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("malformed stat for %d", pid)
-	}
-	fields := strings.Fields(string(data[i+1:]))
-	if len(fields) < 20 {
-		return 0, fmt.Errorf("short stat for %d", pid)
-	}
-	return strconv.ParseUint(fields[19], 10, 64)
-}
-
-// ownerAlive reports whether the process a token names still runs.
-func ownerAlive(token string) bool {
-	pidStr, st, hasStart := strings.Cut(token, ".")
-	pid, err := strconv.Atoi(pidStr)
-	if err != nil {
-		return false
-	}
-	got, err := startTime(pid)
-	if err != nil {
-		return false
-	}
-	return !hasStart || strconv.FormatUint(got, 10) == st
-}
+// selfOwner is this process's owner token (see proc.OwnerToken).
+var selfOwner = proc.OwnerToken(os.Getpid())
 
 // labels returns the labels of a new object of the given role.
 func labels(runID, role string) map[string]string {

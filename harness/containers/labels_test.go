@@ -9,28 +9,6 @@ import (
 	"github.com/wasmbed/wasmbed/harness/proc"
 )
 
-func TestOwnerTokenTellsLiveFromDead(t *testing.T) {
-	if !ownerAlive(selfOwner) {
-		t.Fatalf("this process (%s) looks dead", selfOwner)
-	}
-	if ownerAlive("999999999.1") {
-		t.Fatal("a PID that does not exist looks alive")
-	}
-	pid, st, _ := cut(selfOwner)
-	if ownerAlive(pid + "." + st + "1") {
-		t.Fatal("a reused PID with another start time looks alive")
-	}
-}
-
-func cut(tok string) (string, string, bool) {
-	for i := range tok {
-		if tok[i] == '.' {
-			return tok[:i], tok[i+1:], true
-		}
-	}
-	return tok, "", false
-}
-
 func TestHostPathBindsCoverKubeconfigAndLogs(t *testing.T) {
 	dir := t.TempDir()
 	kc := filepath.Join(dir, "kc", "gateway.kubeconfig")

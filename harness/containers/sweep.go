@@ -7,6 +7,8 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
+
+	"github.com/wasmbed/wasmbed/harness/proc"
 )
 
 // Swept counts what a sweep removed.
@@ -67,5 +69,5 @@ func sweepable(owner string, opts SweepOptions) bool {
 	if opts.Owner != "" {
 		return owner == opts.Owner
 	}
-	return owner == "" || !ownerAlive(owner)
+	return owner == "" || !proc.OwnerAlive(owner)
 }

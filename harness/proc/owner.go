@@ -23,13 +23,15 @@ var claimOnce sync.Once
 func ClaimOwnership() (swept []int) {
 	claimOnce.Do(func() {
 		swept = Sweep()
-		os.Setenv(OwnerEnv, ownerToken(os.Getpid()))
+		os.Setenv(OwnerEnv, OwnerToken(os.Getpid()))
 	})
 	return swept
 }
 
-// ownerToken identifies a process across PID reuse: its PID and start time.
-func ownerToken(pid int) string {
+// OwnerToken identifies a process across PID reuse: "<pid>.<start time>".
+// Containers, guests' work directories and processes all carry it, so one
+// rule decides what a dead harness left behind.
+func OwnerToken(pid int) string {
 	st, err := startTime(pid)
 	if err != nil {
 		return strconv.Itoa(pid)
@@ -56,8 +58,8 @@ func startTime(pid int) (uint64, error) {
 	return strconv.ParseUint(fields[19], 10, 64)
 }
 
-// alive reports whether the owner named by token still runs.
-func alive(token string) bool {
+// OwnerAlive reports whether the process a token names still runs.
+func OwnerAlive(token string) bool {
 	pidStr, st, hasStart := strings.Cut(token, ".")
 	pid, err := strconv.Atoi(pidStr)
 	if err != nil {
@@ -93,7 +95,7 @@ func Sweep() []int {
 				break
 			}
 		}
-		if token == "" || alive(token) {
+		if token == "" || OwnerAlive(token) {
 			continue
 		}
 		if syscall.Kill(pid, syscall.SIGKILL) == nil {

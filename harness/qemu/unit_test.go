@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmbed/wasmbed/harness/proc"
 	qi "github.com/wasmbed/wasmbed/qemu-images"
 )
 
@@ -80,14 +81,11 @@ func TestSweepWorkDirs(t *testing.T) {
 		}
 		defer os.RemoveAll(d)
 	}
-	st, err := procStartTime(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
+	self := proc.OwnerToken(os.Getpid())
 	// A PID with the wrong start time stands for a dead owner whose PID was
 	// reused.
-	os.WriteFile(filepath.Join(dead, ownerFile), []byte(fmt.Sprintf("%d %d\n", os.Getpid(), st+1)), 0o644)
-	os.WriteFile(filepath.Join(live, ownerFile), []byte(fmt.Sprintf("%d %d\n", os.Getpid(), st)), 0o644)
+	os.WriteFile(filepath.Join(dead, ownerFile), []byte(self+"1\n"), 0o644)
+	os.WriteFile(filepath.Join(live, ownerFile), []byte(self+"\n"), 0o644)
 	swept := sweepWorkDirs()
 	if _, err := os.Stat(dead); !os.IsNotExist(err) {
 		t.Fatalf("dead owner's directory kept (swept %v)", swept)

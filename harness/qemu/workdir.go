@@ -1,12 +1,12 @@
 package qemu
 
 import (
-	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/wasmbed/wasmbed/harness/proc"
 )
 
 // workDirPrefix names the fleets' temporary directories (sockets, disks).
@@ -17,16 +17,14 @@ const workDirPrefix = "wasmbed-qemu-"
 const ownerFile = "owner"
 
 // newWorkDir creates a fleet's temporary directory and records its owner
-// (PID and start time), after sweeping the directories of dead owners.
+// (proc.OwnerToken), after sweeping the directories of dead owners.
 func newWorkDir() (string, []string, error) {
 	swept := sweepWorkDirs()
 	dir, err := os.MkdirTemp("", workDirPrefix)
 	if err != nil {
 		return "", swept, err
 	}
-	st, _ := procStartTime(os.Getpid())
-	owner := fmt.Sprintf("%d %d\n", os.Getpid(), st)
-	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(owner), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(proc.OwnerToken(os.Getpid())+"\n"), 0o644); err != nil {
 		os.RemoveAll(dir)
 		return "", swept, err
 	}
@@ -43,38 +41,14 @@ func sweepWorkDirs() []string {
 		if err != nil {
 			continue // being created, or not ours
 		}
-		f := strings.Fields(string(data))
-		if len(f) != 2 {
-			continue
-		}
-		pid, _ := strconv.Atoi(f[0])
-		want, _ := strconv.ParseUint(f[1], 10, 64)
-		if got, err := procStartTime(pid); err == nil && got == want {
-			continue // owner alive
+		if proc.OwnerAlive(strings.TrimSpace(string(data))) {
+			continue // its owner is alive
 		}
 		if os.RemoveAll(dir) == nil {
 			swept = append(swept, dir)
 		}
 	}
 	return swept
-}
-
-// procStartTime reads field 22 of /proc/<pid>/stat (start time in clock
-// ticks), which tells a process from a later one with the same PID.
-func procStartTime(pid int) (uint64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
-	}
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 20 {
-		return 0, fmt.Errorf("short /proc/%d/stat", pid)
-	}
-	return strconv.ParseUint(f[19], 10, 64)
 }
 
 // hostTSCKHz estimates the host's TSC frequency from /proc/cpuinfo. Under
