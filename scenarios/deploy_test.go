@@ -87,7 +87,7 @@ var _ = forEachBackend("Deploy", Label("deploy"), func(b deviceBackend) {
 		tb *testbed.Testbed
 	)
 	BeforeEach(func(ctx SpecContext) {
-		e, tb = newTestbed(ctx, testbed.Options{Backend: b.backend})
+		e, tb = b.newTestbed(ctx)
 	})
 
 	It("deploys an app to one device and reports it Running", Label("smoke"), func(ctx SpecContext) {

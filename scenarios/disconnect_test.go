@@ -53,7 +53,7 @@ var _ = forEachBackend("Heartbeats and disconnects", Label("disconnect"), func(b
 		tb *testbed.Testbed
 	)
 	BeforeEach(func(ctx SpecContext) {
-		e, tb = newTestbed(ctx, testbed.Options{Backend: b.backend})
+		e, tb = b.newTestbed(ctx)
 	})
 
 	It("keeps a heartbeating device Connected and advances lastHeartbeat at the coalesced rate", Label("smoke"), func(ctx SpecContext) {
@@ -128,7 +128,7 @@ var _ = forEachBackend("Heartbeats and disconnects", Label("disconnect"), func(b
 		route, err := tb.Links.Add("racer-2", tb.SUT.Gateway("").Addr)
 		Expect(err).NotTo(HaveOccurred())
 		d.Redirect(route.Addr)
-		if !b.heavy {
+		if !b.liveRedirect {
 			// A process takes its route at boot: reboot it. (A QEMU guest's
 			// serial bridge moves at once; a guest reboot would outlast the
 			// old session's timeout and stage no race at all.)

@@ -25,7 +25,7 @@ var _ = forEachBackend("Enrollment", Label("enrollment"), func(b deviceBackend) 
 		tb *testbed.Testbed
 	)
 	BeforeEach(func(ctx SpecContext) {
-		e, tb = newTestbed(ctx, testbed.Options{Backend: b.backend})
+		e, tb = b.newTestbed(ctx)
 	})
 
 	enrolments := func(result string) func(SpecContext) (float64, error) {
