@@ -81,7 +81,7 @@ smoke: build ## the smoke scenarios
 		--junit-report=junit.xml --json-report=report.json --output-dir=$(REPORTS) ./scenarios
 	$(BIN)/harness report $(REPORTS)
 
-test: deps verify-generated vet unit smoke ## what CI runs: generated files, vet, unit tests and smoke scenarios
+test: deps verify-generated vet unit fuzz-short smoke ## what CI runs: generated files, vet, unit tests, a short fuzz of each target, smoke scenarios
 
 run: deps build ## boot the embedded default environment and run the default scenarios
 	@mkdir -p $(REPORTS)
@@ -102,6 +102,23 @@ bench: build ## benchmarks; prints the figures each issue targets and saves them
 
 clean: ## remove build output (the cache in ~/.cache/wasmbed stays)
 	rm -rf $(BIN)
+
+# Fuzzing: the frame and message decoders (sut/protocol) and CSR parsing
+# (sut/pki), each starting from its committed seed corpus in fixtures/fuzz/.
+# go test -fuzz runs one target at a time.
+.PHONY: fuzz fuzz-short
+FUZZTIME       ?= 30s
+FUZZTIME_SHORT ?= 5s
+FUZZ_TARGETS   := ./sut/protocol:FuzzReadFrame ./sut/protocol:FuzzDecode ./sut/pki:FuzzParseCSR
+
+fuzz: ## run each fuzz target for FUZZTIME (default 30s)
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(FUZZTIME) $${t%%:*} || exit 1; \
+	done
+
+fuzz-short: ## each fuzz target for FUZZTIME_SHORT (default 5s): the CI variant
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_SHORT)
 
 # QEMU devices (qemu-images/, harness/qemu): images are cached by content in
 # ~/.cache/wasmbed; FIRMWARE picks the Go main package built as /init.

@@ -36,4 +36,12 @@ const (
 	ReasonInvalidSpec = "InvalidSpec"
 	// ReasonStorage: the device could not persist the app.
 	ReasonStorage = "StorageError"
+	// ReasonSignatureMissing: the device (its profile, or its Device spec)
+	// requires signed modules and the module carries no signature.
+	ReasonSignatureMissing = "SignatureMissing"
+	// ReasonSignatureInvalid: the module's signature does not verify
+	// against any key the device trusts (Gateway.spec.trustedModuleKeys,
+	// Device.spec.capabilities.trustedModuleKeys), or no key is trusted:
+	// a tampered module, or one signed by an unknown key.
+	ReasonSignatureInvalid = "SignatureInvalid"
 )

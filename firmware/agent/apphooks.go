@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wasmbed/wasmbed/firmware/abi"
 	"github.com/wasmbed/wasmbed/sut/protocol"
 )
 
@@ -99,7 +100,7 @@ func (a *Agent) checkSignature(d *protocol.Deploy, digest []byte) (string, strin
 		return "", ""
 	}
 	if len(d.Signature) == 0 {
-		return "SignatureMissing", "this device requires signed modules and the module carries no signature"
+		return abi.ReasonSignatureMissing, "this device requires signed modules and the module carries no signature"
 	}
 	for _, k := range d.TrustedKeys {
 		pub, err := protocol.DecodePublicKey(k)
@@ -111,7 +112,7 @@ func (a *Agent) checkSignature(d *protocol.Deploy, digest []byte) (string, strin
 		}
 	}
 	if len(d.TrustedKeys) == 0 {
-		return "SignatureInvalid", "no trusted signing keys are configured for this device"
+		return abi.ReasonSignatureInvalid, "no trusted signing keys are configured for this device"
 	}
-	return "SignatureInvalid", "the module signature does not verify against any trusted key"
+	return abi.ReasonSignatureInvalid, "the module signature does not verify against any trusted key"
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -329,5 +330,8 @@ func (r *ApplicationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			return reqs
 		})).
 		Named("application").
+		// Enrolment bursts and rollouts touch many objects at once; one
+		// worker would serialise them behind each other's API writes.
+		WithOptions(controller.Options{MaxConcurrentReconciles: 8}).
 		Complete(r)
 }

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
@@ -42,6 +43,12 @@ func (r *DeviceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	before := dev.Status.DeepCopy()
 	switch dev.Status.Phase {
 	case "":
+		if dev.Spec.Enrollment.Method != wasmbedv1.EnrollPreRegistered {
+			// A gateway created it mid-enrolment and is about to write
+			// Enrolling; a Pending in between would only cost a write and a
+			// conflict.
+			return ctrl.Result{}, nil
+		}
 		dev.Status.Phase = wasmbedv1.DevicePending
 	case wasmbedv1.DeviceEnrolling:
 		if err := r.decide(ctx, &dev); err != nil {
@@ -104,7 +111,7 @@ func (r *DeviceReconciler) setConditions(dev *wasmbedv1.Device) {
 	switch dev.Status.Phase {
 	case wasmbedv1.DeviceConnected:
 		setCondition(dev, wasmbedv1.ConditionConnected, metav1.ConditionTrue, "SessionOpen", "connected to gateway "+dev.Status.Gateway)
-		if meta.IsStatusConditionTrue(dev.Status.Conditions, wasmbedv1.ConditionEnrolled) || dev.Status.Certificate != nil {
+		if !dev.Spec.Revoked && (meta.IsStatusConditionTrue(dev.Status.Conditions, wasmbedv1.ConditionEnrolled) || dev.Status.Certificate != nil) {
 			setCondition(dev, wasmbedv1.ConditionEnrolled, metav1.ConditionTrue, wasmbedv1.ReasonApproved, "enrolled")
 		}
 	case wasmbedv1.DeviceDisconnected:
@@ -113,6 +120,15 @@ func (r *DeviceReconciler) setConditions(dev *wasmbedv1.Device) {
 		setCondition(dev, wasmbedv1.ConditionConnected, metav1.ConditionUnknown, "GatewayUnreachable", "gateway "+dev.Status.Gateway+" stopped renewing its Lease")
 	case wasmbedv1.DevicePending:
 		setCondition(dev, wasmbedv1.ConditionConnected, metav1.ConditionFalse, "NotEnrolled", "the device has not enrolled yet")
+	}
+	if dev.Spec.Revoked {
+		// The audit trail of a revocation: why the device's connections
+		// are refused, on the Device itself.
+		msg := "spec.revoked is set: gateways refuse the device at the TLS handshake (reason device_revoked) and at enrolment"
+		if c := dev.Status.Certificate; c != nil {
+			msg = fmt.Sprintf("spec.revoked is set: certificate %s is on the CA's revocation list and gateways refuse it at the TLS handshake (reason certificate_revoked)", c.SerialNumber)
+		}
+		setCondition(dev, wasmbedv1.ConditionEnrolled, metav1.ConditionFalse, wasmbedv1.ReasonRevoked, msg)
 	}
 }
 
@@ -148,5 +164,8 @@ func (r *DeviceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&wasmbedv1.Device{}).
 		Named("device").
+		// Enrolment bursts and rollouts touch many objects at once; one
+		// worker would serialise them behind each other's API writes.
+		WithOptions(controller.Options{MaxConcurrentReconciles: 8}).
 		Complete(r)
 }

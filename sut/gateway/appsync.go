@@ -185,12 +185,20 @@ func (a *appSync) sync(ctx context.Context, device string) error {
 			stops = append(stops, name)
 		}
 	}
+	forgotten := false
 	for name := range st.failed {
 		if _, ok := want[name]; !ok {
 			delete(st.failed, name) // unassigned: its failure is history
+			forgotten = true
 		}
 	}
 	a.mu.Unlock()
+	if forgotten {
+		// The failure was only in the gateway's memory and the Device
+		// status; rewrite the status, or a deleted Application would wait
+		// on it forever.
+		a.g.status.appsChanged(s)
+	}
 
 	for _, name := range stops {
 		a.g.log.Info("stopping app", "device", device, "app", name)
@@ -357,7 +365,7 @@ func (a *appSync) statusApps(s *session) []protocol.AppStatus {
 			out = append(out, protocol.AppStatus{Name: name, Digest: f.digest, State: string(wasmbedv1.AppFailed), Reason: f.reason, LastError: f.message})
 		}
 	}
-	return out
+	return a.g.vehicles.annotate(s.device, out)
 }
 
 // published routes an app's message to every connected device running an

@@ -28,6 +28,15 @@ func (g *Gateway) handleEnrollment(ctx context.Context, conn *protocol.Conn, p *
 	_ = conn.Raw().SetReadDeadline(time.Now().Add(g.opts.HandshakeTimeout))
 	env, m, err := conn.Recv()
 	if err != nil {
+		if isTimeout(err) {
+			// A client that completes the handshake and then says nothing
+			// holds a connection slot: refused and counted like a slow
+			// handshake, not dropped silently.
+			g.metrics.refuse("enrollment", ReasonFirstMessageTimeout)
+			g.log.Info("enrollment refused", "reason", ReasonFirstMessageTimeout, "source", source, "waited", g.opts.HandshakeTimeout)
+			sendError(conn, 0, ReasonFirstMessageTimeout, "no enrolment request within the handshake timeout")
+			return
+		}
 		g.frameError(conn, err, source, "")
 		return
 	}

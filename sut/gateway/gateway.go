@@ -106,6 +106,7 @@ type Gateway struct {
 	limiter  *sourceLimiter
 	waiters  *enrollWaiters
 	apps     *appSync
+	vehicles *vehicleBridge
 	sessions sync.WaitGroup
 	started  time.Time
 }
@@ -146,6 +147,7 @@ func New(opts Options) (*Gateway, error) {
 	}
 	g.status = newStatusWriter(g)
 	g.apps = newAppSync(g)
+	g.vehicles = newVehicleBridge(g)
 	return g, nil
 }
 
@@ -180,6 +182,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 		return err
 	}
 	if err := g.watch(ctx); err != nil {
+		return err
+	}
+	if err := g.vehicles.start(runCtx); err != nil {
 		return err
 	}
 
@@ -225,6 +230,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 		s.close(true)
 	}
 	g.sessions.Wait()
+	g.vehicles.close()
 	flushCtx, flushCancel := context.WithTimeout(context.Background(), 5*time.Second)
 	g.status.flush(flushCtx)
 	flushCancel()

@@ -28,10 +28,7 @@ func newSourceLimiter(perMinute func() int32) *sourceLimiter {
 
 // allow reports whether source may enrol now.
 func (s *sourceLimiter) allow(source string) bool {
-	host, _, err := net.SplitHostPort(source)
-	if err != nil {
-		host = source
-	}
+	host := hostOf(source)
 	perMin := s.perMinute()
 	if perMin <= 0 {
 		perMin = 600
@@ -55,4 +52,24 @@ func (s *sourceLimiter) allow(source string) bool {
 		}
 	}
 	return e.l.AllowN(now, 1)
+}
+
+// exhausted reports whether source has spent its enrolment allowance: it
+// was rate-limited and its bucket has not refilled yet. It spends nothing.
+// The gateway closes such a source's new connections before the TLS
+// handshake, so a flood costs an accept, not a handshake, per attempt.
+func (s *sourceLimiter) exhausted(source string) bool {
+	host := hostOf(source)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.limiters[host]
+	return e != nil && e.l.TokensAt(time.Now()) < 1
+}
+
+func hostOf(source string) string {
+	host, _, err := net.SplitHostPort(source)
+	if err != nil {
+		return source
+	}
+	return host
 }

@@ -23,4 +23,11 @@ const (
 	ReasonCapabilityNotGrant  = "capability_not_granted"
 	ReasonCommandRateLimited  = "command_rate_limited"
 	ReasonVehicleNotAvailable = "vehicle_not_available"
+
+	// ReasonNotTLS: the first bytes on the device port were not a TLS
+	// record, e.g. protocol frames sent before any handshake.
+	ReasonNotTLS = "not_tls"
+	// ReasonFirstMessageTimeout: a client finished the TLS handshake and
+	// then sent no complete first message within the handshake timeout.
+	ReasonFirstMessageTimeout = "first_message_timeout"
 )

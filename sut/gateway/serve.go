@@ -12,7 +12,10 @@ import (
 )
 
 // serve accepts connections until ln closes. The connection cap bounds the
-// damage of a slowloris: past it, connections are closed at once.
+// damage of a slowloris: past it, connections are closed at once. A source
+// that exhausted its enrolment rate limit has its connections closed at
+// once too, until its allowance refills: refusing a flood costs an accept
+// rather than a TLS handshake.
 func (g *Gateway) serve(ctx context.Context, ln net.Listener) error {
 	slots := make(chan struct{}, g.opts.MaxConnections)
 	var delay time.Duration
@@ -29,6 +32,12 @@ func (g *Gateway) serve(ctx context.Context, ln net.Listener) error {
 			continue
 		}
 		delay = 0
+		if source := c.RemoteAddr().String(); g.limiter.exhausted(source) {
+			g.metrics.refuse("connection", protocol.ReasonRateLimited)
+			g.log.Info("connection refused", "reason", protocol.ReasonRateLimited, "source", source)
+			c.Close()
+			continue
+		}
 		select {
 		case slots <- struct{}{}:
 		default:
@@ -80,12 +89,13 @@ func (g *Gateway) handleConn(ctx context.Context, c net.Conn) {
 		return
 	}
 	_ = c.SetDeadline(time.Time{})
-	conn := protocol.NewConn(tc, 0)
+	idle := protocol.NewIdleConn(tc)
+	conn := protocol.NewConn(idle, 0)
 	switch p.kind {
 	case peerBootstrap:
 		g.handleEnrollment(ctx, conn, p, source)
 	case peerDevice:
-		g.runSession(ctx, conn, p, source)
+		g.runSession(ctx, conn, idle, p, source)
 	}
 }
 
@@ -96,9 +106,12 @@ func classifyHandshake(err, idErr error) string {
 	if idErr != nil {
 		return reasonOf(idErr, ReasonHandshakeOther)
 	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+	if isTimeout(err) {
 		return ReasonHandshakeTimeout
+	}
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) {
+		return ReasonNotTLS
 	}
 	msg := err.Error()
 	switch {
@@ -112,6 +125,12 @@ func classifyHandshake(err, idErr error) string {
 		return ReasonBadSignature
 	}
 	return ReasonHandshakeOther
+}
+
+// isTimeout reports whether err is a deadline passing.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded)
 }
 
 // sendError tells the peer why it is being refused. Best effort: the peer

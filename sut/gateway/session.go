@@ -54,8 +54,25 @@ func (s *session) setApps(apps []protocol.AppStatus) (changed bool) {
 	if slices.Equal(s.apps, apps) {
 		return false
 	}
+	s.countFailures(apps)
 	s.apps = slices.Clone(apps)
 	return true
+}
+
+// countFailures counts, in the audit counter, each app failure the device
+// reports for the first time: a new Failed or Backoff state, or a new
+// restart. The reason is the device runtime's (Trap, Timeout, ...).
+func (s *session) countFailures(apps []protocol.AppStatus) {
+	for _, a := range apps {
+		if a.Reason == "" || (a.State != "Failed" && a.State != "Backoff") {
+			continue
+		}
+		i := slices.IndexFunc(s.apps, func(o protocol.AppStatus) bool { return o.Name == a.Name })
+		if i >= 0 && s.apps[i].State == a.State && s.apps[i].Restarts == a.Restarts && s.apps[i].Digest == a.Digest {
+			continue
+		}
+		s.g.metrics.refuse("app", a.Reason)
+	}
 }
 
 // negotiate picks the highest version both sides speak.
@@ -70,11 +87,19 @@ func negotiate(offered []uint) (uint, bool) {
 }
 
 // runSession serves a device from Hello until the link ends.
-func (g *Gateway) runSession(ctx context.Context, conn *protocol.Conn, p *peer, source string) {
+func (g *Gateway) runSession(ctx context.Context, conn *protocol.Conn, idle *protocol.IdleConn, p *peer, source string) {
 	log := g.log.With("device", p.device.Name, "source", source)
 	_ = conn.Raw().SetReadDeadline(time.Now().Add(g.opts.HandshakeTimeout))
 	env, m, err := conn.Recv()
 	if err != nil {
+		if isTimeout(err) {
+			// A device that opens a session and says nothing holds a slot:
+			// refused and counted, not dropped silently.
+			g.metrics.refuse("session", ReasonFirstMessageTimeout)
+			log.Info("session refused", "reason", ReasonFirstMessageTimeout, "waited", g.opts.HandshakeTimeout)
+			sendError(conn, 0, ReasonFirstMessageTimeout, "no Hello within the handshake timeout")
+			return
+		}
 		g.frameError(conn, err, source, p.device.Name)
 		return
 	}
@@ -129,13 +154,14 @@ func (g *Gateway) runSession(ctx context.Context, conn *protocol.Conn, p *peer, 
 	}
 	log.Info("device connected", "generation", s.gen)
 	g.apps.sessionStarted(s)
+	g.vehicles.sessionStarted(s)
 
+	// The idle read deadline is the heartbeat monitor: a half-open link
+	// that never sends FIN is noticed one timeout after its last byte.
+	_ = conn.Raw().SetReadDeadline(time.Time{})
+	idle.SetIdleTimeout(timeout)
 	var endErr error
 	for {
-		// The read deadline is the heartbeat monitor: a half-open link that
-		// never sends FIN is noticed at most one timeout after the last
-		// message.
-		_ = conn.Raw().SetReadDeadline(time.Now().Add(heartbeatTimeout(g.getSpec())))
 		env, m, err := conn.Recv()
 		if err != nil {
 			g.frameError(conn, err, source, s.device)
@@ -167,6 +193,7 @@ func (g *Gateway) endSession(s *session, log interface {
 	default:
 		log.Info("device disconnected", "generation", s.gen, "err", err)
 		g.status.disconnected(s)
+		g.vehicles.deviceDisconnected(s)
 	}
 }
 
@@ -196,7 +223,9 @@ func (g *Gateway) handleMessage(ctx context.Context, s *session, env protocol.En
 	case *protocol.StopResult:
 		g.apps.stopResult(s, m)
 	case *protocol.AppPublish:
-		g.apps.published(s, m)
+		if g.vehicles.publishAllowed(s, m) {
+			g.apps.published(s, m)
+		}
 	case *protocol.RenewRequest:
 		resp := g.renew(ctx, s, m)
 		return s.conn.Send(env.ID, resp)

@@ -4,7 +4,8 @@ package v1alpha1
 const (
 	// ConditionEnrolled on a Device: True once the controller approved its
 	// enrolment. False with reason Denied (whose message names the denied
-	// certificate serial) or AwaitingApproval otherwise.
+	// certificate serial) or AwaitingApproval otherwise, and with reason
+	// Revoked once spec.revoked is set.
 	ConditionEnrolled = "Enrolled"
 	// ConditionConnected on a Device mirrors whether it has a live session.
 	ConditionConnected = "Connected"
@@ -23,6 +24,7 @@ const (
 	ReasonApproved         = "Approved"
 	ReasonDenied           = "Denied"
 	ReasonAwaitingApproval = "AwaitingApproval"
+	ReasonRevoked          = "Revoked"
 
 	// FinalizerApplication keeps an Application until its app is stopped on
 	// every device that can be reached.

@@ -1,0 +1,318 @@
+package testbed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/wasmbed/wasmbed/harness/mavobserver"
+	"github.com/wasmbed/wasmbed/harness/px4sim"
+	"github.com/wasmbed/wasmbed/harness/px4sitl"
+	"github.com/wasmbed/wasmbed/harness/udprelay"
+	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
+)
+
+// VehicleBackend names what flies a testbed's vehicles. Specs are written
+// once and run per backend: the built-in simulator always, real PX4 SITL
+// when PX4_SITL_DIR points at a build.
+type VehicleBackend string
+
+// Vehicle backends.
+const (
+	// SimVehicles is the built-in PX4-faithful simulator (package px4sim),
+	// in the harness process, on ephemeral ports.
+	SimVehicles VehicleBackend = "px4sim"
+	// SITLVehicles is real PX4 SITL (package px4sitl), on PX4's fixed
+	// ports: specs that use it must run serially.
+	SITLVehicles VehicleBackend = "px4sitl"
+)
+
+// VehicleBackends lists the backends, the built-in one first.
+func VehicleBackends() []VehicleBackend { return []VehicleBackend{SimVehicles, SITLVehicles} }
+
+// Unavailable says why the backend cannot run in this environment, and how
+// to enable it; "" when it can.
+func (b VehicleBackend) Unavailable(sitlDir string) string {
+	if b != SITLVehicles {
+		return ""
+	}
+	if sitlDir == "" {
+		return "real PX4 SITL variant skipped: set PX4_SITL_DIR (or -wasmbed.px4-sitl-dir) to a PX4 v1.16 SITL build directory holding bin/px4 and etc/ (e.g. PX4-Autopilot/build/px4_sitl_default) to run it"
+	}
+	if _, err := px4sitl.New(px4sitl.Config{Dir: sitlDir}); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// AirspaceOptions shape an Airspace.
+type AirspaceOptions struct {
+	// Backend flies the vehicles; SimVehicles if empty.
+	Backend VehicleBackend
+	// SpeedFactor is how much faster than wall time the vehicles fly;
+	// the run's configured speed factor if zero.
+	SpeedFactor float64
+}
+
+// Airspace is a spec's vehicles and the independent observer that watches
+// them all. Each vehicle is reached by the gateway through its own UDP relay
+// (so a spec can cut the link), while the observer listens to the vehicle's
+// GCS link directly and never sends a ground-station heartbeat: what it
+// reports is the vehicle's own account, not the system under test's.
+type Airspace struct {
+	tb       *Testbed
+	backend  VehicleBackend
+	speed    float64
+	Observer *mavobserver.Observer
+	sitl     *px4sitl.Launcher
+
+	mu       sync.Mutex
+	vehicles []*Vehicle
+}
+
+// NewAirspace prepares a spec's airspace; everything in it is closed when
+// the spec's Env closes.
+func NewAirspace(ctx context.Context, tb *Testbed, o AirspaceOptions) (*Airspace, error) {
+	if o.Backend == "" {
+		o.Backend = SimVehicles
+	}
+	if o.SpeedFactor == 0 {
+		o.SpeedFactor = tb.Env.Config.SpeedFactor
+	}
+	a := &Airspace{tb: tb, backend: o.Backend, speed: o.SpeedFactor}
+	listen := "127.0.0.1:0"
+	switch o.Backend {
+	case SimVehicles:
+	case SITLVehicles:
+		if why := o.Backend.Unavailable(tb.Env.Config.PX4SITLDir); why != "" {
+			return nil, errors.New(why)
+		}
+		l, err := px4sitl.New(px4sitl.Config{Dir: tb.Env.Config.PX4SITLDir, SpeedFactor: o.SpeedFactor, LogDir: tb.Env.ArtifactDir,
+			ReadyTimeout: tb.Env.Config.Scale(2 * time.Minute)})
+		if err != nil {
+			return nil, err
+		}
+		a.sitl = l
+		// Every PX4 SITL instance's GCS link sends to 14550.
+		listen = loopbackAddr(px4sim.GCSRemotePort)
+	default:
+		return nil, fmt.Errorf("unknown vehicle backend %q", o.Backend)
+	}
+	obs, err := mavobserver.New(mavobserver.Config{Listen: listen})
+	if err != nil {
+		return nil, err
+	}
+	a.Observer = obs
+	tb.Env.Defer("close the airspace", func(context.Context) error { return a.close() })
+	return a, nil
+}
+
+func loopbackAddr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+
+// Backend is what flies the vehicles.
+func (a *Airspace) Backend() VehicleBackend { return a.backend }
+
+// SpeedFactor is the vehicles' simulated time per wall second.
+func (a *Airspace) SpeedFactor() float64 { return a.speed }
+
+// VehicleOptions shape one vehicle.
+type VehicleOptions struct {
+	// DataLinkLoss is the vehicle's own reaction to losing its ground
+	// station (PX4's NAV_DLL_ACT): "" (none, PX4's default), "rtl" or
+	// "land". With one set, PX4 also arms only while it hears a GCS.
+	DataLinkLoss string
+	// DataLinkLossTimeout is COM_DL_LOSS_T in vehicle time; PX4's 10 s if
+	// zero.
+	DataLinkLossTimeout time.Duration
+	// GCSRemote, for the simulator only, sends the vehicle's GCS link
+	// there instead of to the observer (a benchmark's tap, which must
+	// forward to the observer itself).
+	GCSRemote string
+}
+
+// Vehicle is one vehicle of an Airspace.
+type Vehicle struct {
+	// SystemID is the vehicle's MAVLink system id.
+	SystemID uint8
+	// Relay is the UDP relay between the gateway and the vehicle's
+	// onboard/API link; Cut it to take the vehicle's link away.
+	Relay *udprelay.Relay
+	// Endpoint is what a Device names as its vehicle (the relay).
+	Endpoint string
+	// Sim is the simulated vehicle (nil for real SITL).
+	Sim *px4sim.Sim
+	// SITL is the real PX4 instance (nil for the simulator).
+	SITL *px4sitl.Instance
+
+	observer *mavobserver.Observer
+}
+
+// NewVehicle starts a vehicle and waits until its estimator is ready (it
+// sends its position), as seen by the observer.
+func (a *Airspace) NewVehicle(ctx context.Context, o VehicleOptions) (*Vehicle, error) {
+	a.mu.Lock()
+	n := len(a.vehicles)
+	a.mu.Unlock()
+	var v *Vehicle
+	var err error
+	if a.backend == SITLVehicles {
+		v, err = a.startSITL(ctx, n, o)
+	} else {
+		v, err = a.startSim(n, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.vehicles = append(a.vehicles, v)
+	a.mu.Unlock()
+	wctx, cancel := context.WithTimeout(ctx, a.tb.Env.Config.Scale(60*time.Second))
+	defer cancel()
+	if _, err := a.Observer.WaitFor(wctx, v.SystemID, func(s mavobserver.Vehicle) bool {
+		return s.IsAutopilot() && s.HasGlobalPosition
+	}); err != nil {
+		return nil, fmt.Errorf("vehicle %d never reported a position: %w", v.SystemID, err)
+	}
+	return v, nil
+}
+
+func (a *Airspace) startSim(n int, o VehicleOptions) (*Vehicle, error) {
+	fs := px4sim.FailsafeConfig{DataLinkLossTimeout: o.DataLinkLossTimeout}
+	if o.DataLinkLoss != "" {
+		act, err := px4sim.ParseFailsafeAction(o.DataLinkLoss)
+		if err != nil {
+			return nil, err
+		}
+		fs.DataLinkLossAction = act
+	}
+	gcs := a.Observer.Addr().String()
+	if o.GCSRemote != "" {
+		gcs = o.GCSRemote
+	}
+	sim, err := px4sim.New(px4sim.Config{
+		Instance: n, SystemID: uint8(n + 1), SpeedFactor: a.speed, Seed: uint64(n + 1),
+		GCS:      px4sim.LinkConfig{Bind: "127.0.0.1:0", Remote: gcs},
+		API:      px4sim.LinkConfig{Bind: "127.0.0.1:0", Remote: px4sim.NoRemote},
+		Failsafe: fs,
+	})
+	if err != nil {
+		return nil, err
+	}
+	relay, err := udprelay.New(udprelay.Config{Upstream: sim.APIAddr().String()})
+	if err != nil {
+		sim.Close()
+		return nil, err
+	}
+	v := &Vehicle{SystemID: sim.SystemID(), Relay: relay, Endpoint: "udp://" + relay.Addr().String(), Sim: sim, observer: a.Observer}
+	if err := sim.Start(); err != nil {
+		v.close()
+		return nil, err
+	}
+	return v, nil
+}
+
+// startSITL launches PX4 instance n. Its API link sends to 14540+n until
+// it hears from someone, so the relay's upstream socket binds exactly
+// there: PX4 then latches the relay as its partner.
+func (a *Airspace) startSITL(ctx context.Context, n int, o VehicleOptions) (*Vehicle, error) {
+	inst, err := a.sitl.Start(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	relay, err := udprelay.New(udprelay.Config{Upstream: inst.APIAddr, UpstreamBind: inst.APIRemote})
+	if err != nil {
+		inst.Close()
+		return nil, err
+	}
+	v := &Vehicle{SystemID: inst.SystemID, Relay: relay, Endpoint: "udp://" + relay.Addr().String(), SITL: inst, observer: a.Observer}
+	if o.DataLinkLoss != "" {
+		if err := a.setDataLinkLoss(ctx, n, o); err != nil {
+			v.close()
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// setDataLinkLoss sets PX4's data-link-loss parameters on a running SITL
+// instance through PX4's own client (bin/px4-param). It is done after
+// readiness: with NAV_DLL_ACT set, PX4 is not ready for take-off (and the
+// launcher would wait in vain) until a ground station is heard.
+func (a *Airspace) setDataLinkLoss(ctx context.Context, n int, o VehicleOptions) error {
+	act := map[string]string{"rtl": "2", "land": "3"}[o.DataLinkLoss]
+	if act == "" {
+		return fmt.Errorf("data-link-loss action %q: want rtl or land", o.DataLinkLoss)
+	}
+	params := [][2]string{{"NAV_DLL_ACT", act}}
+	if o.DataLinkLossTimeout > 0 {
+		params = append(params, [2]string{"COM_DL_LOSS_T", strconv.Itoa(int(o.DataLinkLossTimeout.Seconds()))})
+	}
+	client := filepath.Join(a.tb.Env.Config.PX4SITLDir, "bin", "px4-param")
+	if _, err := os.Stat(client); err != nil {
+		return fmt.Errorf("setting PX4 parameters needs %s (built with PX4 SITL): %w", client, err)
+	}
+	for _, p := range params {
+		out, err := exec.CommandContext(ctx, client, "--instance", strconv.Itoa(n), "set", p[0], p[1]).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("px4-param set %s %s: %w: %s", p[0], p[1], err, out)
+		}
+	}
+	return nil
+}
+
+// Fly makes the named device the vehicle's pilot: its Device names the
+// vehicle (spec.capabilities.mavlink, through the relay) and the failsafe
+// the gateway commands if the device disconnects mid-flight ("" keeps the
+// default, RTL).
+func (v *Vehicle) Fly(ctx context.Context, c client.Client, ns, device string, failsafe wasmbedv1.FailsafeAction) error {
+	var d wasmbedv1.Device
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: device}, &d); err != nil {
+		return err
+	}
+	patch := client.MergeFrom(d.DeepCopy())
+	d.Spec.Capabilities.MAVLink = &wasmbedv1.MAVLinkEndpoint{Endpoint: v.Endpoint, SystemID: int32(v.SystemID)}
+	if failsafe != "" {
+		d.Spec.Failsafe = failsafe
+	}
+	return c.Patch(ctx, &d, patch)
+}
+
+// State is the observer's account of the vehicle.
+func (v *Vehicle) State() mavobserver.Vehicle {
+	s, _ := v.observer.Vehicle(v.SystemID)
+	return s
+}
+
+// Record starts recording the vehicle's flight, in vehicle time.
+func (v *Vehicle) Record() *mavobserver.Recorder { return v.observer.Record(v.SystemID) }
+
+func (v *Vehicle) close() error {
+	err := v.Relay.Close()
+	if v.Sim != nil {
+		err = errors.Join(err, v.Sim.Close())
+	}
+	if v.SITL != nil {
+		err = errors.Join(err, v.SITL.Close())
+	}
+	return err
+}
+
+func (a *Airspace) close() error {
+	a.mu.Lock()
+	vs := a.vehicles
+	a.vehicles = nil
+	a.mu.Unlock()
+	var err error
+	for _, v := range vs {
+		err = errors.Join(err, v.close())
+	}
+	return errors.Join(err, a.Observer.Close())
+}
