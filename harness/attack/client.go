@@ -40,11 +40,7 @@ func DialTLS(ctx context.Context, addr string, o TLSOptions) (*tls.Conn, error) 
 	if o.Timeout == 0 {
 		o.Timeout = 5 * time.Second
 	}
-	d := net.Dialer{Timeout: o.Timeout}
-	if o.LocalIP != "" {
-		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(o.LocalIP)}
-	}
-	raw, err := d.DialContext(ctx, "tcp", addr)
+	raw, err := DialRaw(ctx, addr, o.LocalIP, o.Timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +64,19 @@ func DialTLS(ctx context.Context, addr string, o TLSOptions) (*tls.Conn, error) 
 	}
 	_ = raw.SetDeadline(time.Time{})
 	return tc, nil
+}
+
+// DialRaw opens a plain TCP connection to addr from localIP ("" for any),
+// for attacks that speak below TLS.
+func DialRaw(ctx context.Context, addr, localIP string, timeout time.Duration) (net.Conn, error) {
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	d := net.Dialer{Timeout: timeout}
+	if localIP != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(localIP)}
+	}
+	return d.DialContext(ctx, "tcp", addr)
 }
 
 // NewKey returns a fresh Ed25519 key pair.
