@@ -72,10 +72,13 @@ var profiles = map[string]Profile{
 		Name: "arm64-virt", DebArch: "arm64", GOARCH: "arm64", Dist: "bookworm",
 		KernelMeta: "linux-image-cloud-arm64", KernelImage: "boot/vmlinuz-%s",
 		Modules: flashModules,
-		QEMU:    "qemu-system-aarch64", QEMUPackage: "qemu-system-arm", Machine: "virt", CPU: "cortex-a57", Memory: "64M",
+		QEMU:    "qemu-system-aarch64", QEMUPackage: "qemu-system-arm", Machine: "virt", CPU: "cortex-a57", Memory: "128M",
 		Console: "ttyAMA0", DataDevice: "pci-serial,chardev=%s", DataLine: "/dev/ttyS0",
 		DiskDevice: "virtio-blk-device,drive=%s", DiskNode: "/dev/vda",
-		// The kernel's default 64 MiB CMA pool cannot fit in 64 MiB of RAM.
+		// 128 MiB, not the 64 MiB the board boots in: with 64 MiB a trapping
+		// app (a runaway recursion) left the firmware's Go runtime no room
+		// and the kernel panicked out of memory. The kernel's default CMA
+		// pool is not needed either way.
 		ExtraAppend: "cma=0",
 	},
 	"riscv64-virt": {

@@ -45,7 +45,7 @@ var _ = Describe("QEMU devices", Label("qemu"), func() {
 	})
 
 	for _, profile := range []string{"arm64-virt", "riscv64-virt", "x86_64-microvm"} {
-		It("enrols a "+profile+" guest, runs the hello app and reports it Running", func(ctx SpecContext) {
+		It("enrols a "+profile+" guest, runs the hello app and reports it Running, and survives a runaway recursion", func(ctx SpecContext) {
 			d, err := tb.NewDevice(ctx, "guest", testbed.DeviceOptions{Token: true, Profile: profile})
 			Expect(err).NotTo(HaveOccurred())
 			Eventually(ctx, observe.DevicePhase(e.Client, e.Namespace, "guest"), time.Minute).Should(Equal(wasmbedv1.DeviceConnected))
@@ -56,6 +56,13 @@ var _ = Describe("QEMU devices", Label("qemu"), func() {
 			Expect(e.Client.Create(ctx, app)).To(Succeed())
 			Eventually(ctx, observe.AppPhase(e.Client, e.Namespace, "hello"), time.Minute).Should(Equal(wasmbedv1.AppPhaseRunning))
 			Eventually(d.Log).Should(ContainSubstring(fixtures.Get(fixtures.Hello).LogLine))
+
+			By("unbounded recursion fails the app, not the guest: its stack is bounded on every profile")
+			bomb := appspec.FromFixture(e.Namespace, "recursion", fixtures.Recursion, appspec.Options{Devices: []string{"guest"}, MaxRestarts: ptr32(0)})
+			Expect(e.Client.Create(ctx, bomb)).To(Succeed())
+			Eventually(ctx, observe.DeviceApp(e.Client, e.Namespace, "guest", "recursion"), time.Minute).Should(HaveField("Reason", fixtures.Get(fixtures.Recursion).Reason))
+			Consistently(ctx, observe.DevicePhase(e.Client, e.Namespace, "guest"), 2*time.Second).Should(Equal(wasmbedv1.DeviceConnected))
+			Expect(observe.DeviceApp(e.Client, e.Namespace, "guest", "hello")(ctx)).To(HaveField("State", wasmbedv1.AppRunning))
 		})
 	}
 

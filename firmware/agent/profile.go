@@ -29,10 +29,15 @@ var Profiles = map[string]Profile{
 	// it runs as a process with ESP32-like limits: 320 KiB of RAM for apps,
 	// no SIMD, the interpreter only.
 	"esp32-sim": {Name: "esp32-sim", Arch: "xtensa", MemoryBytes: 320 << 10, WasmFeatures: []string{"mutable-global", "sign-extension-ops", "multi-value", "bulk-memory"}, Interpreter: true},
-	// QEMU guest profiles.
-	"arm64-virt":     {Name: "arm64-virt", Arch: "arm64", MemoryBytes: 32 << 20, WasmFeatures: coreFeatures},
+	// QEMU guest profiles (64–128 MiB of RAM). They use the interpreter:
+	// wazero's compiler lets a recursing app's call stack grow to 400 MB
+	// before it traps, which would take the whole guest down (the kernel
+	// panics out of memory) instead of failing one app; the interpreter's
+	// 2000-frame ceiling keeps a runaway recursion an app failure. riscv64
+	// has only the interpreter anyway.
+	"arm64-virt":     {Name: "arm64-virt", Arch: "arm64", MemoryBytes: 32 << 20, WasmFeatures: coreFeatures, Interpreter: true},
 	"riscv64-virt":   {Name: "riscv64-virt", Arch: "riscv64", MemoryBytes: 64 << 20, WasmFeatures: coreFeatures, Interpreter: true},
-	"x86_64-microvm": {Name: "x86_64-microvm", Arch: "x86_64", MemoryBytes: 64 << 20, WasmFeatures: coreFeatures},
+	"x86_64-microvm": {Name: "x86_64-microvm", Arch: "x86_64", MemoryBytes: 64 << 20, WasmFeatures: coreFeatures, Interpreter: true},
 }
 
 func hostArch() string {

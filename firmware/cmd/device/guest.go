@@ -4,6 +4,9 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +28,7 @@ func runGuest() {
 		}
 		panic(err) // no console: the kernel prints the panic
 	}
+	limitMemory(sys)
 	prof, ok := agent.Profiles[sys.Config.Profile]
 	if !ok {
 		sys.Logger.Error("unknown profile; using the host-process profile", "profile", sys.Config.Profile)
@@ -58,3 +62,27 @@ func runGuest() {
 // started as the initramfs's /init. Checking the path too keeps a
 // container, where the firmware may also be PID 1, on the process path.
 func isPID1() bool { return os.Getpid() == 1 && os.Args[0] == "/init" }
+
+// limitMemory gives the Go runtime a soft limit of 60 % of the guest's
+// RAM, so the garbage collector works harder before the kernel runs out:
+// PID 1 cannot be OOM-killed, so running out panics the whole guest.
+func limitMemory(sys *guest.System) {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 0 {
+				return
+			}
+			if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+				limit := kb * 1024 * 6 / 10
+				debug.SetMemoryLimit(limit)
+				sys.Logger.Info("memory", "total_kib", kb, "go_limit_mib", limit>>20)
+			}
+			return
+		}
+	}
+}
