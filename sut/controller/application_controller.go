@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -38,8 +36,7 @@ type ApplicationReconciler struct {
 	Reader   client.Reader // uncached, for module sources
 	Recorder record.EventRecorder
 
-	validMu sync.Mutex
-	valid   map[string]error // digest + feature set → compile result
+	validator module.Validator
 }
 
 // +kubebuilder:rbac:groups=wasmbed.io,resources=applications,verbs=get;list;watch;update;patch
@@ -165,31 +162,14 @@ func (r *ApplicationReconciler) selectTargets(ctx context.Context, app *wasmbedv
 	return targets, excluded
 }
 
-// validate compiles the module for a feature set once per digest.
+// validate compiles the module for a device's feature set, once per digest
+// and feature set.
 func (r *ApplicationReconciler) validate(ctx context.Context, data []byte, digest string, features []wasmbedv1.WasmFeature) error {
 	names := make([]string, len(features))
 	for i, f := range features {
 		names[i] = string(f)
 	}
-	slices.Sort(names)
-	key := digest + "|" + strings.Join(names, ",")
-	r.validMu.Lock()
-	if r.valid == nil {
-		r.valid = map[string]error{}
-	}
-	err, ok := r.valid[key]
-	r.validMu.Unlock()
-	if ok {
-		return err
-	}
-	err = apps.Validate(ctx, data, names)
-	r.validMu.Lock()
-	if len(r.valid) > 4096 {
-		clear(r.valid)
-	}
-	r.valid[key] = err
-	r.validMu.Unlock()
-	return err
+	return r.validator.Validate(ctx, data, digest, names)
 }
 
 // observed is the app on one device, as the device (through its gateway)

@@ -3,32 +3,29 @@ package gateway
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wasmbed/wasmbed/firmware/apps"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/module"
 )
 
 // moduleCache keeps module bytes by digest, so a rollout to a thousand
-// devices reads a referenced ConfigMap once, and remembers validation
-// results per digest and feature set, so each module compiles once per
-// kind of device.
+// devices reads a referenced ConfigMap once, and validation verdicts, so
+// each module compiles once per kind of device.
 type moduleCache struct {
 	limit int
 
-	mu      sync.Mutex
-	bytes   map[string][]byte
-	size    int
-	order   []string         // insertion order, for eviction
-	results map[string]error // digest|features → validation result
+	mu        sync.Mutex
+	bytes     map[string][]byte
+	size      int
+	order     []string // insertion order, for eviction
+	validator module.Validator
 }
 
 func newModuleCache(limit int) *moduleCache {
-	return &moduleCache{limit: limit, bytes: map[string][]byte{}, results: map[string]error{}}
+	return &moduleCache{limit: limit, bytes: map[string][]byte{}}
 }
 
 // get returns the module with the given digest, resolving app's source if
@@ -67,19 +64,5 @@ func (c *moduleCache) get(ctx context.Context, r client.Reader, app *wasmbedv1.A
 
 // validate compiles the module for a device's features, once per pair.
 func (c *moduleCache) validate(ctx context.Context, data []byte, digest string, features []string) error {
-	key := digest + "|" + strings.Join(features, ",")
-	c.mu.Lock()
-	err, ok := c.results[key]
-	c.mu.Unlock()
-	if ok {
-		return err
-	}
-	err = apps.Validate(ctx, data, features)
-	c.mu.Lock()
-	if len(c.results) > 4096 {
-		clear(c.results)
-	}
-	c.results[key] = err
-	c.mu.Unlock()
-	return err
+	return c.validator.Validate(ctx, data, digest, features)
 }
