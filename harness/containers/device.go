@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -50,19 +49,8 @@ func (b *DeviceBackend) Launch(ctx context.Context, spec fleet.Spec) (fleet.Devi
 
 // Prepare provisions and creates a device without starting it.
 func (b *DeviceBackend) Prepare(ctx context.Context, spec fleet.Spec) (*Device, error) {
-	if spec.FlashDir == "" {
-		spec.FlashDir = filepath.Join(spec.LogDir, "flash", spec.Name)
-	}
-	if err := os.MkdirAll(spec.FlashDir, 0o700); err != nil {
-		return nil, err
-	}
-	if spec.Profile == "" {
-		spec.Profile = "process"
-	}
-	if spec.BackoffMax == 0 {
-		spec.BackoffMax = 2 * time.Second
-	}
-	if err := fleet.Provision(flash.Dir(spec.FlashDir), spec.CA, spec.Token); err != nil {
+	spec, err := spec.WithFlash()
+	if err != nil {
 		return nil, err
 	}
 	rl, err := newRelay(b.nw.Gateway, spec.Gateway)

@@ -2,6 +2,8 @@ package fleet
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -61,6 +63,25 @@ type Backend interface {
 	Launch(ctx context.Context, spec Spec) (Device, error)
 	// Close stops every device it launched.
 	Close(ctx context.Context) error
+}
+
+// WithFlash fills in the spec's defaults for a device whose flash is a
+// host directory (process, in-process and container devices), creates the
+// directory and provisions it.
+func (s Spec) WithFlash() (Spec, error) {
+	if s.FlashDir == "" {
+		s.FlashDir = filepath.Join(s.LogDir, "flash", s.Name)
+	}
+	if s.Profile == "" {
+		s.Profile = "process"
+	}
+	if s.BackoffMax == 0 {
+		s.BackoffMax = 2 * time.Second
+	}
+	if err := os.MkdirAll(s.FlashDir, 0o700); err != nil {
+		return s, err
+	}
+	return s, Provision(flash.Dir(s.FlashDir), s.CA, s.Token)
 }
 
 // Provision writes factory provisioning into a device's flash: the CA bundle

@@ -33,19 +33,8 @@ func (*InProcessBackend) Name() string { return "inprocess" }
 
 // Launch implements Backend.
 func (b *InProcessBackend) Launch(ctx context.Context, spec Spec) (Device, error) {
-	if spec.FlashDir == "" {
-		spec.FlashDir = filepath.Join(spec.LogDir, "flash", spec.Name)
-	}
-	if spec.Profile == "" {
-		spec.Profile = "process"
-	}
-	if spec.BackoffMax == 0 {
-		spec.BackoffMax = 2 * time.Second
-	}
-	if err := os.MkdirAll(spec.FlashDir, 0o700); err != nil {
-		return nil, err
-	}
-	if err := Provision(flash.Dir(spec.FlashDir), spec.CA, spec.Token); err != nil {
+	spec, err := spec.WithFlash()
+	if err != nil {
 		return nil, err
 	}
 	d := &InProcessDevice{spec: spec, backend: b}

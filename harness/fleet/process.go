@@ -35,19 +35,8 @@ func (b *ProcessBackend) Launch(ctx context.Context, spec Spec) (Device, error) 
 
 // Prepare provisions a device without starting it.
 func (b *ProcessBackend) Prepare(spec Spec) (*ProcessDevice, error) {
-	if spec.FlashDir == "" {
-		spec.FlashDir = filepath.Join(spec.LogDir, "flash", spec.Name)
-	}
-	if err := os.MkdirAll(spec.FlashDir, 0o700); err != nil {
-		return nil, err
-	}
-	if spec.Profile == "" {
-		spec.Profile = "process"
-	}
-	if spec.BackoffMax == 0 {
-		spec.BackoffMax = 2 * time.Second
-	}
-	if err := Provision(flash.Dir(spec.FlashDir), spec.CA, spec.Token); err != nil {
+	spec, err := spec.WithFlash()
+	if err != nil {
 		return nil, err
 	}
 	d := &ProcessDevice{spec: spec, bin: b.Binary}
