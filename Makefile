@@ -7,7 +7,11 @@
 SHELL       := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO          ?= go
-RUN_ID      ?= $(shell date +%Y%m%d-%H%M%S)
+# Evaluated once: every target of one make invocation writes to the same
+# reports/<run-id>/.
+ifeq ($(origin RUN_ID),undefined)
+RUN_ID      := $(shell date +%Y%m%d-%H%M%S)
+endif
 REPORTS     := reports/$(RUN_ID)
 GINKGO      := $(GO) tool ginkgo
 CONTROLLER_GEN := $(GO) tool controller-gen
