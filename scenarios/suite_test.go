@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/wasmbed/wasmbed/harness/config"
 	"github.com/wasmbed/wasmbed/harness/env"
@@ -21,6 +22,9 @@ var suite *env.Suite
 
 func TestScenarios(t *testing.T) {
 	RegisterFailHandler(Fail)
+	// envtest and the clients log through controller-runtime; send it to
+	// the spec's output, shown when a spec fails.
+	ctrllog.SetLogger(GinkgoLogr)
 	SetDefaultEventuallyTimeout(30 * time.Second)
 	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
 	RunSpecs(t, "Wasmbed scenarios")

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/wasmbed/wasmbed/harness/cluster"
 	"github.com/wasmbed/wasmbed/harness/cluster/local"
 	"github.com/wasmbed/wasmbed/harness/progress"
@@ -16,6 +19,7 @@ import (
 // to bring etcd, kube-apiserver and kube-controller-manager up with the CRDs
 // installed, binaries already cached. Target: 3 s or less.
 func BenchmarkLocalControlPlaneStart(b *testing.B) {
+	ctrllog.SetLogger(logr.Discard()) // envtest logs through controller-runtime
 	ctx := context.Background()
 	bins, err := local.EnsureBinaries(ctx, progress.Stderr("k8s"))
 	if err != nil {

@@ -6,10 +6,15 @@ package main
 import (
 	"os"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 func main() {
+	// envtest and the clients log through controller-runtime; the CLI
+	// reports what matters itself.
+	ctrllog.SetLogger(logr.Discard())
 	root := &cobra.Command{
 		Use:           "harness",
 		Short:         "Wasmbed's scenario harness",
