@@ -99,7 +99,9 @@ func measure(ctx context.Context, gw *sutproc.Gateway, d time.Duration) cpuWindo
 // connections that never finish the handshake and runs an enrolment flood
 // from one address, 8 complete attempts at a time. Target: p99 under
 // attack less than twice the undisturbed p99. It also reports the CPU the
-// gateway, the devices' process and the attacker spent, in % of one core.
+// gateway, the devices' process and the attacker spent, in % of one core,
+// and the attack rate reached (the attacker runs at the lowest priority; see
+// startAttacker).
 func BenchmarkHeartbeatAckUnderAttack(b *testing.B) {
 	const (
 		devices = 20
