@@ -19,7 +19,8 @@ BIN         := $(CURDIR)/bin
 
 # The default scenarios: everything the embedded default environment (a
 # local control plane, process devices, the built-in vehicle simulator)
-# can run. kind and containers need Docker and run with `make run-kind`.
+# can run. The containers specs need Docker and run with `make run-docker`;
+# the kind specs are not written (README, Labels).
 RUN_LABELS  ?= !kind && !containers
 TEST_LABELS ?= smoke
 UNIT_PKGS   := ./sut/... ./firmware/... ./harness/... ./fixtures/... ./qemu-images/...
@@ -93,9 +94,9 @@ run: deps build ## boot the embedded default environment and run the default sce
 		--junit-report=junit.xml --json-report=report.json --output-dir=$(REPORTS) ./scenarios \
 		|| status=$$?; $(BIN)/harness report $(REPORTS); exit $${status:-0}
 
-run-docker: deps build ## the scenarios that need Docker: containers and kind
+run-docker: deps build ## the scenarios that need Docker: the SUT and devices as containers
 	@mkdir -p $(REPORTS)
-	WASMBED_RUN_ID=$(RUN_ID) $(GINKGO) run --label-filter='containers || kind' --keep-going \
+	WASMBED_RUN_ID=$(RUN_ID) $(GINKGO) run --label-filter='containers' --keep-going \
 		--junit-report=junit.xml --json-report=report.json --output-dir=$(REPORTS) ./scenarios \
 		|| status=$$?; $(BIN)/harness report $(REPORTS); exit $${status:-0}
 

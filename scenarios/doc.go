@@ -5,5 +5,5 @@
 //
 // Run it with `ginkgo run ./scenarios` or `go test ./scenarios/...`; select
 // areas with labels (smoke, enrollment, deploy, disconnect, security, qemu,
-// px4, scale, kind, containers).
+// px4, scale, containers; kind has no specs yet: see the README).
 package scenarios
