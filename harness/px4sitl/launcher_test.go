@@ -98,8 +98,17 @@ func TestReadyWaitRecognisesTheSimulatorsReadiness(t *testing.T) {
 	if err := w.Wait(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	if !sim.State().Ready {
-		t.Error("the wait returned before the vehicle was ready")
+	// The simulator publishes its State after a tick's batch of steps, so
+	// the snapshot may trail the "Ready for takeoff!" already on the wire by
+	// a tick (2 ms). A wait that returned early, at the first heartbeat,
+	// would be 5 simulated seconds (0.5 s here) ahead of readiness, far
+	// beyond this allowance.
+	deadline := time.Now().Add(100 * time.Millisecond)
+	for !sim.State().Ready {
+		if time.Now().After(deadline) {
+			t.Fatalf("the wait returned before the vehicle was ready (state %+v)", sim.State())
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
