@@ -1,12 +1,11 @@
 package attack
 
 import (
-	"os"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/harness/internal/readmesection"
 	"github.com/wasmbed/wasmbed/sut/gateway"
 	"github.com/wasmbed/wasmbed/sut/protocol"
 )
@@ -57,28 +56,5 @@ func TestCatalogIsWellFormed(t *testing.T) {
 // TestREADMEAttackTable keeps README.md's attack table in step with the
 // catalogue. Regenerate with WASMBED_UPDATE_README=1 go test ./harness/attack.
 func TestREADMEAttackTable(t *testing.T) {
-	const start, end = "<!-- attack-table:start -->\n", "<!-- attack-table:end -->"
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(readme)
-	i, j := strings.Index(s, start), strings.Index(s, end)
-	if i < 0 && j < 0 {
-		t.Skip("README.md has no attack table yet: add the lines <!-- attack-table:start --> and <!-- attack-table:end --> where it belongs and run WASMBED_UPDATE_README=1 go test ./harness/attack")
-	}
-	if i < 0 || j < i {
-		t.Fatal("README.md's attack-table markers are incomplete or out of order")
-	}
-	want := s[:i+len(start)] + Table() + s[j:]
-	if want == s {
-		return
-	}
-	if os.Getenv("WASMBED_UPDATE_README") != "" {
-		if err := os.WriteFile("../../README.md", []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Fatal("README.md's attack table is out of date: run WASMBED_UPDATE_README=1 go test ./harness/attack")
+	readmesection.Check(t, "attack-table", Table(), "./harness/attack")
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onsi/gomega"
+
 	"github.com/wasmbed/wasmbed/harness/px4sim"
 	"github.com/wasmbed/wasmbed/harness/px4sitl"
 )
@@ -103,13 +105,9 @@ func TestReadyWaitRecognisesTheSimulatorsReadiness(t *testing.T) {
 	// a tick (2 ms). A wait that returned early, at the first heartbeat,
 	// would be 5 simulated seconds (0.5 s here) ahead of readiness, far
 	// beyond this allowance.
-	deadline := time.Now().Add(100 * time.Millisecond)
-	for !sim.State().Ready {
-		if time.Now().After(deadline) {
-			t.Fatalf("the wait returned before the vehicle was ready (state %+v)", sim.State())
-		}
-		time.Sleep(time.Millisecond)
-	}
+	gomega.NewWithT(t).Eventually(func() bool { return sim.State().Ready }).
+		WithTimeout(100*time.Millisecond).WithPolling(time.Millisecond).
+		Should(gomega.BeTrue(), "the wait returned before the vehicle was ready")
 }
 
 func TestReadyWaitSaysWhatIsMissing(t *testing.T) {
