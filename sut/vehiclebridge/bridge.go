@@ -1,7 +1,8 @@
-package gateway
+package vehiclebridge
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -9,29 +10,11 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
-
-// The MAVLink bridge: for every Device this gateway serves that names a
-// vehicle (spec.capabilities.mavlink), the gateway keeps a vehicleLink, a
-// gomavlib node talking to the vehicle's autopilot, and connects it to the
-// device's session:
-//
-//   - telemetry goes to that device's session only, on the vehicle/ topics
-//     its apps subscribe to (firmware/abi/telemetry.go);
-//   - the apps' vehicle commands go to that vehicle only (vehicle.go);
-//   - when the device disconnects while its vehicle flies, the gateway
-//     commands the Device's failsafe (spec.failsafe: RTL, else Land).
-//
-// A gateway serves a device's vehicle while the device has a session with
-// it, or was last connected to it (status.gateway), or is pinned to it
-// (spec.gatewayRef): after a disconnect the link stays, because that is
-// when the vehicle needs its ground station most. The links follow the
-// Device objects level-triggered: informer events plus a periodic resync,
-// so a link that could not be opened (say, a udp-listen port still in use)
-// is retried.
 
 const (
 	bridgeResync = 5 * time.Second
@@ -42,11 +25,11 @@ const (
 	failsafeTimeout = 15 * time.Second
 )
 
-// vehicleBridge owns the vehicle links of the gateway.
-type vehicleBridge struct {
-	g   *Gateway
-	log *slog.Logger
-	m   *vehicleMetrics
+// Bridge owns the vehicle links of a gateway.
+type Bridge struct {
+	opts Options
+	log  *slog.Logger
+	m    *metrics
 
 	notes   *appNotes
 	limiter *commandLimiter
@@ -78,12 +61,16 @@ type vehicleEntry struct {
 	subsGen uint64
 }
 
-func newVehicleBridge(g *Gateway) *vehicleBridge {
+// New returns a bridge with no links; Start opens them.
+func New(opts Options) *Bridge {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &vehicleBridge{
-		g:       g,
-		log:     g.log.With("component", "mavlink"),
-		m:       newVehicleMetrics(g.metrics.registry),
+	return &Bridge{
+		opts:    opts,
+		log:     opts.Logger.With("component", "mavlink"),
+		m:       newMetrics(opts.Registry),
 		notes:   newAppNotes(),
 		limiter: newCommandLimiter(),
 		entries: map[string]*vehicleEntry{},
@@ -93,10 +80,10 @@ func newVehicleBridge(g *Gateway) *vehicleBridge {
 	}
 }
 
-// start follows Devices and Applications from the informers and resyncs
-// periodically until ctx ends.
-func (b *vehicleBridge) start(ctx context.Context) error {
-	c := b.g.cluster.GetCache()
+// Start follows Devices and Applications from the informers and resyncs
+// periodically until ctx ends or the bridge closes.
+func (b *Bridge) Start(ctx context.Context) error {
+	c := b.opts.Informers
 	devInf, err := c.GetInformer(ctx, &wasmbedv1.Device{})
 	if err != nil {
 		return err
@@ -149,8 +136,8 @@ func (b *vehicleBridge) start(ctx context.Context) error {
 	return nil
 }
 
-// close ends every link and waits for the bridge's goroutines.
-func (b *vehicleBridge) close() {
+// Close ends every link and waits for the bridge's goroutines.
+func (b *Bridge) Close() {
 	b.mu.Lock()
 	b.closed = true
 	entries := b.entries
@@ -163,7 +150,7 @@ func (b *vehicleBridge) close() {
 	b.wg.Wait()
 }
 
-func (b *vehicleBridge) onDevice(o any) {
+func (b *Bridge) onDevice(o any) {
 	if d, ok := o.(*wasmbedv1.Device); ok {
 		b.reconcile(d.Name, d)
 	}
@@ -171,9 +158,9 @@ func (b *vehicleBridge) onDevice(o any) {
 
 // resync reconciles every Device in the cache, and drops links of Devices
 // that are gone.
-func (b *vehicleBridge) resync(ctx context.Context) {
+func (b *Bridge) resync(ctx context.Context) {
 	var list wasmbedv1.DeviceList
-	if err := b.g.client.List(ctx, &list, client.InNamespace(b.g.opts.Namespace)); err != nil {
+	if err := b.opts.Reader.List(ctx, &list, client.InNamespace(b.opts.Namespace)); err != nil {
 		return
 	}
 	seen := map[string]bool{}
@@ -195,19 +182,19 @@ func (b *vehicleBridge) resync(ctx context.Context) {
 }
 
 // serves reports whether this gateway flies d's vehicle.
-func (b *vehicleBridge) serves(d *wasmbedv1.Device) bool {
-	if b.g.reg.current(d.Name) != nil {
+func (b *Bridge) serves(d *wasmbedv1.Device) bool {
+	if b.opts.Sessions.Connected(d.Name) {
 		return true
 	}
 	if ref := d.Spec.GatewayRef; ref != nil {
-		return ref.Name == b.g.opts.Name
+		return ref.Name == b.opts.Gateway
 	}
-	return d.Status.Gateway == b.g.opts.Name
+	return d.Status.Gateway == b.opts.Gateway
 }
 
 // reconcile opens, replaces or closes the link of device name so that it
 // matches d (nil: the Device is gone).
-func (b *vehicleBridge) reconcile(name string, d *wasmbedv1.Device) {
+func (b *Bridge) reconcile(name string, d *wasmbedv1.Device) {
 	b.recMu.Lock()
 	defer b.recMu.Unlock()
 	var endpoint string
@@ -259,7 +246,7 @@ func (b *vehicleBridge) reconcile(name string, d *wasmbedv1.Device) {
 	b.log.Info("vehicle link opened", "device", name, "endpoint", endpoint, "sysid", sysid)
 }
 
-func (b *vehicleBridge) startEntry(device, endpoint string, sysid uint8) (*vehicleEntry, error) {
+func (b *Bridge) startEntry(device, endpoint string, sysid uint8) (*vehicleEntry, error) {
 	e := &vehicleEntry{device: device, endpoint: endpoint, sysid: sysid,
 		outbox: make(chan telemetrySample, outboxLength), done: make(chan struct{})}
 	link, err := startVehicleLink(linkConfig{
@@ -278,14 +265,14 @@ func (b *vehicleBridge) startEntry(device, endpoint string, sysid uint8) (*vehic
 
 // stopEntry closes the link, then the queue, and waits for the queue to
 // drain.
-func (b *vehicleBridge) stopEntry(e *vehicleEntry) {
+func (b *Bridge) stopEntry(e *vehicleEntry) {
 	e.link.close()
 	close(e.outbox)
 	<-e.done
 	b.m.links.Dec()
 }
 
-func (b *vehicleBridge) entry(device string) *vehicleEntry {
+func (b *Bridge) entry(device string) *vehicleEntry {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.entries[device]
@@ -293,7 +280,7 @@ func (b *vehicleBridge) entry(device string) *vehicleEntry {
 
 // enqueue hands a telemetry sample to the device's queue; it never blocks
 // the link.
-func (b *vehicleBridge) enqueue(e *vehicleEntry, topic string, payload []byte) {
+func (b *Bridge) enqueue(e *vehicleEntry, topic string, payload []byte) {
 	select {
 	case e.outbox <- telemetrySample{topic: topic, payload: payload}:
 	default:
@@ -303,19 +290,22 @@ func (b *vehicleBridge) enqueue(e *vehicleEntry, topic string, payload []byte) {
 
 // drain sends queued telemetry to the device's current session: its own,
 // never another device's.
-func (b *vehicleBridge) drain(e *vehicleEntry) {
+func (b *Bridge) drain(e *vehicleEntry) {
 	defer close(e.done)
 	for s := range e.outbox {
-		sess := b.g.reg.current(e.device)
-		if sess == nil {
+		if !b.opts.Sessions.Connected(e.device) {
 			b.m.telemetryDrops.WithLabelValues("no_session").Inc()
 			continue
 		}
 		if !b.subscribed(e, s.topic) {
 			continue
 		}
-		if err := sess.conn.Send(sess.conn.NewID(), &protocol.AppDeliver{Topic: s.topic, Data: s.payload}); err != nil {
-			b.m.telemetryDrops.WithLabelValues("send_failed").Inc()
+		if err := b.opts.Sessions.Send(e.device, &protocol.AppDeliver{Topic: s.topic, Data: s.payload}); err != nil {
+			reason := "send_failed"
+			if errors.Is(err, ErrNoSession) {
+				reason = "no_session" // it ended since the check above
+			}
+			b.m.telemetryDrops.WithLabelValues(reason).Inc()
 			continue
 		}
 		b.m.telemetry.WithLabelValues(s.topic).Inc()
@@ -325,7 +315,7 @@ func (b *vehicleBridge) drain(e *vehicleEntry) {
 // subscribed reports whether an app assigned to the device subscribes to
 // topic. The patterns are cached for subsTTL or until an Application
 // changes.
-func (b *vehicleBridge) subscribed(e *vehicleEntry, topic string) bool {
+func (b *Bridge) subscribed(e *vehicleEntry, topic string) bool {
 	b.mu.Lock()
 	gen := b.subsGen
 	b.mu.Unlock()
@@ -333,7 +323,7 @@ func (b *vehicleBridge) subscribed(e *vehicleEntry, topic string) bool {
 	defer e.subsMu.Unlock()
 	if e.subsGen != gen || time.Since(e.subsAt) > subsTTL {
 		var list wasmbedv1.ApplicationList
-		if err := b.g.client.List(b.ctx, &list, client.InNamespace(b.g.opts.Namespace)); err == nil {
+		if err := b.opts.Reader.List(b.ctx, &list, client.InNamespace(b.opts.Namespace)); err == nil {
 			e.subs = e.subs[:0]
 			for i := range list.Items {
 				if assigned(&list.Items[i], e.device) {
@@ -360,28 +350,28 @@ func assigned(app *wasmbedv1.Application, device string) bool {
 	return false
 }
 
-// sessionStarted opens the device's link at once (rather than at the next
+// SessionStarted opens the device's link at once (rather than at the next
 // Device event) and tells its apps the vehicle's state.
-func (b *vehicleBridge) sessionStarted(s *session) {
+func (b *Bridge) SessionStarted(device string) {
 	var d wasmbedv1.Device
-	if err := b.g.client.Get(b.ctx, client.ObjectKey{Namespace: b.g.opts.Namespace, Name: s.device}, &d); err == nil {
-		b.reconcile(s.device, &d)
+	if err := b.opts.Reader.Get(b.ctx, client.ObjectKey{Namespace: b.opts.Namespace, Name: device}, &d); err == nil {
+		b.reconcile(device, &d)
 	}
-	if e := b.entry(s.device); e != nil {
+	if e := b.entry(device); e != nil {
 		e.link.announce()
 	}
 }
 
-// deviceDisconnected commands the Device's failsafe if its vehicle is
+// DeviceDisconnected commands the Device's failsafe if its vehicle is
 // flying: nobody drives it any more.
-func (b *vehicleBridge) deviceDisconnected(s *session) {
-	e := b.entry(s.device)
+func (b *Bridge) DeviceDisconnected(device string) {
+	e := b.entry(device)
 	if e == nil || !e.link.flying() {
 		return
 	}
 	action := wasmbedv1.FailsafeRTL
 	var d wasmbedv1.Device
-	if err := b.g.client.Get(b.ctx, client.ObjectKey{Namespace: b.g.opts.Namespace, Name: s.device}, &d); err == nil && d.Spec.Failsafe != "" {
+	if err := b.opts.Reader.Get(b.ctx, client.ObjectKey{Namespace: b.opts.Namespace, Name: device}, &d); err == nil && d.Spec.Failsafe != "" {
 		action = d.Spec.Failsafe
 	}
 	b.wg.Add(1)
@@ -392,7 +382,7 @@ func (b *vehicleBridge) deviceDisconnected(s *session) {
 }
 
 // failsafe commands action (RTL falls back to Land if refused).
-func (b *vehicleBridge) failsafe(e *vehicleEntry, action wasmbedv1.FailsafeAction) {
+func (b *Bridge) failsafe(e *vehicleEntry, action wasmbedv1.FailsafeAction) {
 	ctx, cancel := context.WithTimeout(b.ctx, failsafeTimeout)
 	defer cancel()
 	commands := []string{abi.VehicleLand}
@@ -416,14 +406,14 @@ func (b *vehicleBridge) failsafe(e *vehicleEntry, action wasmbedv1.FailsafeActio
 	}
 }
 
-// publishAllowed keeps apps off the vehicle/ topics, which only the bridge
+// PublishAllowed keeps apps off the vehicle/ topics, which only the bridge
 // may deliver: an app must not be able to forge another app's telemetry.
-func (b *vehicleBridge) publishAllowed(s *session, m *protocol.AppPublish) bool {
+func (b *Bridge) PublishAllowed(device string, m *protocol.AppPublish) bool {
 	if !abi.IsVehicleTopic(m.Topic) {
 		return true
 	}
 	b.m.forgedTopics.Inc()
-	b.g.metrics.refuse("publish", ReasonCapabilityNotGrant)
-	b.log.Info("publication refused: vehicle/ topics are reserved for the MAVLink bridge", "device", s.device, "app", m.App, "topic", m.Topic)
+	b.opts.Audit.Refuse(refusal.StagePublish, refusal.ReasonCapabilityNotGranted)
+	b.log.Info("publication refused: vehicle/ topics are reserved for the MAVLink bridge", "device", device, "app", m.App, "topic", m.Topic)
 	return false
 }

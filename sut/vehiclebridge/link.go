@@ -1,4 +1,4 @@
-package gateway
+package vehiclebridge
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // The gateway's MAVLink identity on every vehicle link. It presents itself
@@ -57,13 +57,13 @@ type linkConfig struct {
 	// fastEvery is the wall-time limit of the high-rate topics.
 	fastEvery time.Duration
 	log       *slog.Logger
-	metrics   *vehicleMetrics
+	metrics   *metrics
 }
 
 // vehicleLink is the gateway's MAVLink connection to one vehicle: a
 // gomavlib node on its own UDP socket. It tracks the vehicle's state from
 // its telemetry, forwards telemetry, sends GCS heartbeats, notices the link
-// going silent, and executes commands (see vehicle_exec.go).
+// going silent, and executes commands (see exec.go).
 type vehicleLink struct {
 	cfg  linkConfig
 	udp  *vehicleUDP

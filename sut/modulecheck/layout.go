@@ -1,21 +1,21 @@
-package apps
+package modulecheck
 
 import (
 	"errors"
 	"fmt"
 )
 
-// layout is what the runtime needs to know about a module that wazero's
+// Layout is what a device needs to know about a module that wazero's
 // CompiledModule does not tell: whether the module defines a memory even
 // if it does not export it, how large it starts, and whether it has a
 // start function (which runs during instantiation).
-type layout struct {
-	hasMemory bool
-	minPages  uint32
-	hasStart  bool
-	// tableOrGlobalImports names imported tables and globals, e.g.
+type Layout struct {
+	HasMemory bool
+	MinPages  uint32
+	HasStart  bool
+	// TableOrGlobalImports names imported tables and globals, e.g.
 	// "global env.g": CompiledModule lists only functions and memories.
-	tableOrGlobalImports []string
+	TableOrGlobalImports []string
 }
 
 // WebAssembly binary section ids and import kinds.
@@ -30,10 +30,10 @@ const (
 	importGlobal = 3
 )
 
-// inspect walks the sections of a module that wazero has already decoded,
-// so it only needs to be safe, not to validate.
-func inspect(b []byte) (layout, error) {
-	var l layout
+// Inspect walks the sections of a module that wazero has already decoded
+// (compiled), so it only needs to be safe, not to validate.
+func Inspect(b []byte) (Layout, error) {
+	var l Layout
 	if len(b) < 8 {
 		return l, errors.New("module shorter than its header")
 	}
@@ -54,7 +54,7 @@ func inspect(b []byte) (layout, error) {
 		switch id {
 		case sectionImport:
 			sec := reader{b: r.b[:end], off: r.off}
-			if l.tableOrGlobalImports, err = sec.tableAndGlobalImports(); err != nil {
+			if l.TableOrGlobalImports, err = sec.tableAndGlobalImports(); err != nil {
 				return l, err
 			}
 		case sectionMemory:
@@ -67,13 +67,13 @@ func inspect(b []byte) (layout, error) {
 				if _, err := sec.byte(); err != nil { // limits flags
 					return l, err
 				}
-				if l.minPages, err = sec.u32(); err != nil {
+				if l.MinPages, err = sec.u32(); err != nil {
 					return l, err
 				}
-				l.hasMemory = true
+				l.HasMemory = true
 			}
 		case sectionStart:
-			l.hasStart = true
+			l.HasStart = true
 		}
 		r.off = end
 	}

@@ -1,4 +1,4 @@
-package gateway
+package vehiclebridge
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	"github.com/wasmbed/wasmbed/harness/px4sim"
 	"github.com/wasmbed/wasmbed/harness/udprelay"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // The link is tested against the PX4-faithful simulator: it must fly it
@@ -80,7 +80,7 @@ type linkFixture struct {
 	sim  *px4sim.Sim
 	link *vehicleLink
 	rec  *recorder
-	m    *vehicleMetrics
+	m    *metrics
 }
 
 func newLinkFixture(t *testing.T, cfg px4sim.Config, via func(simAPI string) string) *linkFixture {
@@ -103,7 +103,7 @@ func newLinkFixture(t *testing.T, cfg px4sim.Config, via func(simAPI string) str
 		addr = via(addr)
 	}
 	rec := newRecorder()
-	m := newVehicleMetrics(prometheus.NewRegistry())
+	m := newMetrics(prometheus.NewRegistry())
 	link, err := startVehicleLink(linkConfig{
 		device: "d", endpoint: "udp://" + addr, sysid: sim.SystemID(), deliver: rec.deliver,
 		log: slog.New(slog.DiscardHandler), metrics: m,

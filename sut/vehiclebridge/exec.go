@@ -1,4 +1,4 @@
-package gateway
+package vehiclebridge
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // Command timing, in wall time: the autopilot acknowledges a command as

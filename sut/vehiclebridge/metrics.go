@@ -1,11 +1,11 @@
-package gateway
+package vehiclebridge
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// vehicleMetrics are the MAVLink bridge's series, registered with the
-// gateway's other metrics (whose vehicleCommands counter counts the
-// commands themselves, by command and result).
-type vehicleMetrics struct {
+// metrics are the MAVLink bridge's series, registered with the gateway's
+// other metrics. Their names are part of the gateway's public interface.
+type metrics struct {
+	commands       *prometheus.CounterVec // command, result
 	links          prometheus.Gauge
 	linksUp        prometheus.Gauge
 	linkLosses     prometheus.Counter
@@ -16,8 +16,11 @@ type vehicleMetrics struct {
 	forgedTopics   prometheus.Counter
 }
 
-func newVehicleMetrics(reg prometheus.Registerer) *vehicleMetrics {
-	m := &vehicleMetrics{
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmbed_gateway_vehicle_commands_total", Help: "Vehicle commands from apps, by command and result.",
+		}, []string{"command", "result"}),
 		links: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "wasmbed_gateway_vehicle_links", Help: "MAVLink links open to vehicles of devices this gateway serves.",
 		}),
@@ -44,6 +47,6 @@ func newVehicleMetrics(reg prometheus.Registerer) *vehicleMetrics {
 			Name: "wasmbed_gateway_vehicle_topic_publishes_dropped_total", Help: "App publications to the reserved vehicle/ topics, dropped.",
 		}),
 	}
-	reg.MustRegister(m.links, m.linksUp, m.linkLosses, m.telemetry, m.telemetryDrops, m.failsafes, m.commandLatency, m.forgedTopics)
+	reg.MustRegister(m.commands, m.links, m.linksUp, m.linkLosses, m.telemetry, m.telemetryDrops, m.failsafes, m.commandLatency, m.forgedTopics)
 	return m
 }

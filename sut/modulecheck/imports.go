@@ -1,4 +1,4 @@
-package apps
+package modulecheck
 
 import (
 	"fmt"
@@ -8,55 +8,54 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
-// capabilityHint tells a person which Application field grants a
-// capability.
-var capabilityHint = map[abi.Capability]string{
-	abi.CapLog:     "the log capability",
-	abi.CapClock:   "the clock capability",
-	abi.CapKV:      "the kv capability",
-	abi.CapWASI:    "the wasi capability",
-	abi.CapPublish: "the publish capability (a topic in capabilities.publish)",
-	abi.CapMAVLink: "the mavlink capability (a command in capabilities.mavlink)",
+// Host is what a device provides to import: the function definitions of
+// its instantiated host modules, by export name.
+type Host struct {
+	// Wasmbed is the abi.ModuleName module.
+	Wasmbed map[string]api.FunctionDefinition
+	// WASI is the abi.WASIModuleName module.
+	WASI map[string]api.FunctionDefinition
 }
 
-// checkImports refuses a module that imports anything the device does not
-// provide (UnknownImport) or that the spec does not grant
-// (ImportNotGranted). It runs before instantiation so a refused app never
-// executes. Every problem is listed, unknown imports first.
-func checkImports(spec Spec, c wazero.CompiledModule, l layout, host, wasi map[string]api.FunctionDefinition) error {
+// Imports refuses a module that imports anything host does not provide
+// (abi.ReasonUnknownImport) or that grants does not allow
+// (abi.ReasonImportNotGranted), as a permanent *abi.Error for app. It runs
+// before instantiation so a refused app never executes. Every problem is
+// listed, unknown imports first.
+func Imports(app string, grants func(abi.Capability) bool, c wazero.CompiledModule, l Layout, host Host) error {
 	var unknown, denied []string
 	notGranted := func(mod, name string, cp abi.Capability) {
-		denied = append(denied, fmt.Sprintf("imports %s.%s, which needs %s; the Application does not request it", mod, name, capabilityHint[cp]))
+		denied = append(denied, fmt.Sprintf("imports %s.%s, which needs %s; the Application does not request it", mod, name, cp.GrantedBy()))
 	}
 	for _, def := range c.ImportedFunctions() {
 		mod, name, _ := def.Import()
 		switch mod {
 		case abi.ModuleName:
 			f, ok := abi.Lookup(name)
-			hostDef, defined := host[name]
+			hostDef, defined := host.Wasmbed[name]
 			switch {
 			case !ok || !defined:
-				unknown = append(unknown, fmt.Sprintf("imports %s.%s, which the device does not define (the %s functions are listed in firmware/abi/README.md)",
+				unknown = append(unknown, fmt.Sprintf("imports %s.%s, which the device does not define (the %s functions are listed in sut/abi/README.md)",
 					mod, name, abi.ModuleName))
 			case !sameSignature(def, hostDef):
 				unknown = append(unknown, fmt.Sprintf("imports %s.%s with type %s, but the device defines it as %s",
-					mod, name, apiSignature(def), f.Signature()))
-			case !spec.Capabilities.Grants(f.Capability):
+					mod, name, Signature(def), f.Signature()))
+			case !grants(f.Capability):
 				notGranted(mod, name, f.Capability)
 			}
 		case abi.WASIModuleName:
-			hostDef, defined := wasi[name]
+			hostDef, defined := host.WASI[name]
 			switch {
-			case !spec.Capabilities.WASI:
+			case !grants(abi.CapWASI):
 				notGranted(mod, name, abi.CapWASI)
 			case !defined:
 				unknown = append(unknown, fmt.Sprintf("imports %s.%s, which is not a WASI preview1 function", mod, name))
 			case !sameSignature(def, hostDef):
 				unknown = append(unknown, fmt.Sprintf("imports %s.%s with type %s, but WASI defines it as %s",
-					mod, name, apiSignature(def), apiSignature(hostDef)))
+					mod, name, Signature(def), Signature(hostDef)))
 			}
 		default:
 			unknown = append(unknown, fmt.Sprintf("imports %s.%s; apps may import only from %s and, with the wasi capability, %s",
@@ -67,18 +66,14 @@ func checkImports(spec Spec, c wazero.CompiledModule, l layout, host, wasi map[s
 		mod, name, _ := mem.Import()
 		unknown = append(unknown, fmt.Sprintf("imports the memory %s.%s; an app must define its own memory", mod, name))
 	}
-	for _, imp := range l.tableOrGlobalImports {
+	for _, imp := range l.TableOrGlobalImports {
 		unknown = append(unknown, fmt.Sprintf("imports the %s; the device provides only functions", imp))
 	}
 	switch {
 	case len(unknown) > 0:
-		e := failf(spec.Name, abi.ReasonUnknownImport, "%s", summarise(append(unknown, denied...)))
-		e.permanent = true
-		return e
+		return &abi.Error{App: app, Reason: abi.ReasonUnknownImport, Message: summarise(append(unknown, denied...)), Permanent: true}
 	case len(denied) > 0:
-		e := failf(spec.Name, abi.ReasonImportNotGranted, "%s", summarise(denied))
-		e.permanent = true
-		return e
+		return &abi.Error{App: app, Reason: abi.ReasonImportNotGranted, Message: summarise(denied), Permanent: true}
 	}
 	return nil
 }

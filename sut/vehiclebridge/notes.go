@@ -1,10 +1,10 @@
-package gateway
+package vehiclebridge
 
 import (
 	"strings"
 	"sync"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	"github.com/wasmbed/wasmbed/sut/protocol"
 )
 
@@ -66,26 +66,26 @@ func (n *appNotes) get(device, app string) (string, bool) {
 
 // note records a command that was not accepted and has the Device status
 // rewritten.
-func (b *vehicleBridge) note(s *session, cmd *protocol.VehicleCommand, result, message string) {
+func (b *Bridge) note(device string, cmd *protocol.VehicleCommand, result, message string) {
 	msg := metricCommand(cmd.Command) + " " + result
 	if message != "" {
 		msg += ": " + message
 	}
-	if b.notes.set(s.device, cmd.App, strings.ToValidUTF8(msg, "?")) {
-		b.g.status.appsChanged(s)
+	if b.notes.set(device, cmd.App, strings.ToValidUTF8(msg, "?")) {
+		b.opts.Status.AppsChanged(device)
 	}
 }
 
 // unnote clears the app's note after an accepted command.
-func (b *vehicleBridge) unnote(s *session, cmd *protocol.VehicleCommand) {
-	if b.notes.clear(s.device, cmd.App) {
-		b.g.status.appsChanged(s)
+func (b *Bridge) unnote(device string, cmd *protocol.VehicleCommand) {
+	if b.notes.clear(device, cmd.App) {
+		b.opts.Status.AppsChanged(device)
 	}
 }
 
-// annotate adds the notes to the app statuses the gateway writes for
-// device.
-func (b *vehicleBridge) annotate(device string, apps []protocol.AppStatus) []protocol.AppStatus {
+// Annotate adds the bridge's notes to the app statuses the gateway writes
+// for device.
+func (b *Bridge) Annotate(device string, apps []protocol.AppStatus) []protocol.AppStatus {
 	if b == nil {
 		return apps
 	}

@@ -1,4 +1,4 @@
-package gateway
+package vehiclebridge
 
 import (
 	"context"
@@ -12,9 +12,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // Vehicle command admission. A device's runtime already checks an app's
@@ -34,41 +35,37 @@ const (
 	commandBurst = 10
 )
 
-// vehicleCommand answers an app's vehicle command.
-func (g *Gateway) vehicleCommand(ctx context.Context, s *session, cmd *protocol.VehicleCommand) *protocol.VehicleCommandResult {
-	return g.vehicles.command(ctx, s, cmd)
-}
-
-func (b *vehicleBridge) command(ctx context.Context, s *session, cmd *protocol.VehicleCommand) *protocol.VehicleCommandResult {
-	log := b.log.With("device", s.device, "app", cmd.App, "command", cmd.Command)
+// Command answers an app's vehicle command from device's session.
+func (b *Bridge) Command(ctx context.Context, device string, cmd *protocol.VehicleCommand) *protocol.VehicleCommandResult {
+	log := b.log.With("device", device, "app", cmd.App, "command", cmd.Command)
 	refuse := func(reason, msg string) *protocol.VehicleCommandResult {
-		b.g.metrics.vehicleCommands.WithLabelValues(metricCommand(cmd.Command), reason).Inc()
-		b.g.metrics.refuse("vehicle", reason)
+		b.m.commands.WithLabelValues(metricCommand(cmd.Command), reason).Inc()
+		b.opts.Audit.Refuse(refusal.StageVehicle, refusal.Reason(reason))
 		log.Info("vehicle command refused", "reason", reason, "message", msg)
-		b.note(s, cmd, reason, msg)
+		b.note(device, cmd, reason, msg)
 		return &protocol.VehicleCommandResult{Result: reason, Message: msg}
 	}
 	if !abi.IsVehicleCommand(cmd.Command) {
 		return refuse(abi.VehicleInvalid, fmt.Sprintf("unknown vehicle command %q (known: %s)", cmd.Command, strings.Join(abi.VehicleCommands(), ", ")))
 	}
 	var app wasmbedv1.Application
-	err := b.g.client.Get(ctx, client.ObjectKey{Namespace: b.g.opts.Namespace, Name: cmd.App}, &app)
+	err := b.opts.Reader.Get(ctx, client.ObjectKey{Namespace: b.opts.Namespace, Name: cmd.App}, &app)
 	switch {
 	case apierrors.IsNotFound(err):
 		return refuse(abi.VehicleNotGranted, fmt.Sprintf("there is no Application %q", cmd.App))
 	case err != nil:
 		return refuse(abi.VehicleNotAvailable, "reading the Application: "+err.Error())
-	case !assigned(&app, s.device):
-		return refuse(abi.VehicleNotGranted, fmt.Sprintf("Application %s is not assigned to device %s", cmd.App, s.device))
+	case !assigned(&app, device):
+		return refuse(abi.VehicleNotGranted, fmt.Sprintf("Application %s is not assigned to device %s", cmd.App, device))
 	case !slices.Contains(app.Spec.Capabilities.MAVLink, wasmbedv1.MAVLinkCommand(cmd.Command)):
 		return refuse(abi.VehicleNotGranted, fmt.Sprintf("Application %s does not grant the %s command (spec.capabilities.mavlink: %v)", cmd.App, cmd.Command, app.Spec.Capabilities.MAVLink))
-	case !b.limiter.allow(s.device, cmd.App):
+	case !b.limiter.allow(device, cmd.App):
 		return refuse(abi.VehicleRateLimited, fmt.Sprintf("more than %d commands per second (burst %d) from app %s", commandRate, commandBurst, cmd.App))
 	}
-	e := b.entry(s.device)
+	e := b.entry(device)
 	switch {
 	case e == nil:
-		return refuse(abi.VehicleNotAvailable, fmt.Sprintf("Device %s names no vehicle this gateway can reach (spec.capabilities.mavlink)", s.device))
+		return refuse(abi.VehicleNotAvailable, fmt.Sprintf("Device %s names no vehicle this gateway can reach (spec.capabilities.mavlink)", device))
 	case !e.link.isUp():
 		return refuse(abi.VehicleNotAvailable, fmt.Sprintf("no heartbeat from vehicle %d at %s", e.sysid, e.endpoint))
 	}
@@ -79,13 +76,13 @@ func (b *vehicleBridge) command(ctx context.Context, s *session, cmd *protocol.V
 	start := time.Now()
 	res := e.link.exec(ctx, mc)
 	b.m.commandLatency.Observe(time.Since(start).Seconds())
-	b.g.metrics.vehicleCommands.WithLabelValues(cmd.Command, res.result).Inc()
+	b.m.commands.WithLabelValues(cmd.Command, res.result).Inc()
 	if res.result == abi.VehicleAccepted {
 		log.Info("vehicle command accepted", "param", cmd.Param, "mode", cmd.Mode, "took", time.Since(start))
-		b.unnote(s, cmd)
+		b.unnote(device, cmd)
 	} else {
 		log.Info("vehicle command not accepted", "result", res.result, "message", res.message, "took", time.Since(start))
-		b.note(s, cmd, res.result, res.message)
+		b.note(device, cmd, res.result, res.message)
 	}
 	return &protocol.VehicleCommandResult{Result: res.result, Message: res.message}
 }
@@ -102,10 +99,16 @@ func metricCommand(c string) string {
 // commandLimiter rate-limits commands per device and app.
 type commandLimiter struct {
 	mu sync.Mutex
-	m  map[string]*limiterEntry
+	m  map[string]*commandBucket
 }
 
-func newCommandLimiter() *commandLimiter { return &commandLimiter{m: map[string]*limiterEntry{}} }
+// commandBucket is one device and app's allowance.
+type commandBucket struct {
+	l        *rate.Limiter
+	lastSeen time.Time
+}
+
+func newCommandLimiter() *commandLimiter { return &commandLimiter{m: map[string]*commandBucket{}} }
 
 func (c *commandLimiter) allow(device, app string) bool {
 	now := time.Now()
@@ -114,7 +117,7 @@ func (c *commandLimiter) allow(device, app string) bool {
 	defer c.mu.Unlock()
 	e := c.m[key]
 	if e == nil {
-		e = &limiterEntry{l: rate.NewLimiter(commandRate, commandBurst)}
+		e = &commandBucket{l: rate.NewLimiter(commandRate, commandBurst)}
 		c.m[key] = e
 	}
 	e.lastSeen = now

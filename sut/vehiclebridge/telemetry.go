@@ -1,4 +1,4 @@
-package gateway
+package vehiclebridge
 
 import (
 	"math"
@@ -6,11 +6,11 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // Telemetry forwarding: which MAVLink messages become which app topics
-// (firmware/abi/telemetry.go has the payload layouts), and how often.
+// (sut/abi/telemetry.go has the payload layouts), and how often.
 //
 // A simulated vehicle may run many times faster than wall time, and even a
 // real PX4 streams ATTITUDE and positions at 50-100 Hz: far more than an

@@ -24,3 +24,18 @@ const (
 	// CapWASI grants every import from WASIModuleName.
 	CapWASI Capability = "wasi"
 )
+
+// grantedBy names, for a person, what grants each capability.
+var grantedBy = map[Capability]string{
+	CapLog:     "the log capability",
+	CapClock:   "the clock capability",
+	CapKV:      "the kv capability",
+	CapWASI:    "the wasi capability",
+	CapPublish: "the publish capability (a topic in capabilities.publish)",
+	CapMAVLink: "the mavlink capability (a command in capabilities.mavlink)",
+}
+
+// GrantedBy tells a person which Application field grants c, e.g. "the
+// publish capability (a topic in capabilities.publish)", for messages that
+// refuse an import or a call.
+func (c Capability) GrantedBy() string { return grantedBy[c] }

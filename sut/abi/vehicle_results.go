@@ -1,5 +1,7 @@
 package abi
 
+import "github.com/wasmbed/wasmbed/sut/refusal"
+
 // Results of a vehicle command, as delivered in VehicleResult.Result. The
 // first group is the autopilot's COMMAND_ACK (MAV_RESULT, lower-case); the
 // second is the gateway's or the device's own verdict when the command
@@ -42,4 +44,4 @@ const (
 //
 // The app keeps running; the reason clears when a later command of the app
 // is accepted.
-const ReasonVehicleCommandRejected = "VehicleCommandRejected"
+const ReasonVehicleCommandRejected refusal.Reason = "VehicleCommandRejected"

@@ -1,11 +1,9 @@
-package apps
+package modulecheck
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
 )
 
@@ -40,44 +38,28 @@ var memoryImportModule = []byte{
 func TestInspect(t *testing.T) {
 	for _, tc := range []struct {
 		module  []byte
-		want    layout
+		want    Layout
 		imports []string
 	}{
-		{fixtures.Loop.Wasm(), layout{}, nil},
-		{fixtures.MemBomb.Wasm(), layout{hasMemory: true, minPages: 1}, nil},
-		{fixtures.Large.Wasm(), layout{hasMemory: true, minPages: 5}, nil},
-		{importsModule, layout{}, []string{"global env.g", "table env.t"}},
-		{memoryImportModule, layout{}, nil},
+		{fixtures.Loop.Wasm(), Layout{}, nil},
+		{fixtures.MemBomb.Wasm(), Layout{HasMemory: true, MinPages: 1}, nil},
+		{fixtures.Large.Wasm(), Layout{HasMemory: true, MinPages: 5}, nil},
+		{importsModule, Layout{}, []string{"global env.g", "table env.t"}},
+		{memoryImportModule, Layout{}, nil},
 	} {
-		got, err := inspect(tc.module)
+		got, err := Inspect(tc.module)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.hasMemory != tc.want.hasMemory || got.minPages != tc.want.minPages || got.hasStart ||
-			!slices.Equal(got.tableOrGlobalImports, tc.imports) {
+		if got.HasMemory != tc.want.HasMemory || got.MinPages != tc.want.MinPages || got.HasStart ||
+			!slices.Equal(got.TableOrGlobalImports, tc.imports) {
 			t.Errorf("got %+v, want %+v with imports %v", got, tc.want, tc.imports)
 		}
 	}
 	for n := 0; n < len(importsModule); n++ {
-		inspect(importsModule[:n]) // must not panic on any truncation
+		Inspect(importsModule[:n]) // must not panic on any truncation
 	}
-	if _, err := inspect([]byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x80}); err == nil {
+	if _, err := Inspect([]byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x80}); err == nil {
 		t.Error("a truncated section was accepted")
-	}
-}
-
-func TestNonFunctionImportsRefused(t *testing.T) {
-	e := newEnv(t, Options{})
-	for name, tc := range map[string]struct {
-		module []byte
-		want   string
-	}{
-		"globals": {importsModule, "imports the global env.g; the device provides only functions; imports the table env.t"},
-		"memory":  {memoryImportModule, "imports the memory env.memory; an app must define its own memory"},
-	} {
-		err := e.m.Install(t.Context(), Spec{Name: name, Digest: digestOf(tc.module)}, tc.module)
-		if ReasonOf(err) != abi.ReasonUnknownImport || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: %v", name, err)
-		}
 	}
 }
