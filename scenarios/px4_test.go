@@ -9,7 +9,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
 	"github.com/wasmbed/wasmbed/harness/appspec"
 	"github.com/wasmbed/wasmbed/harness/env"
@@ -17,6 +16,7 @@ import (
 	"github.com/wasmbed/wasmbed/harness/mavobserver"
 	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/testbed"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/protocol"
 )
@@ -221,7 +221,7 @@ var _ = Describe("PX4 over MAVLink", Label("px4"), func() {
 				Eventually(ctx, observe.Application(p.e.Client, p.e.Namespace, "manual")).WithTimeout(p.e.Config.Scale(30 * time.Second)).Should(HaveField("Status.Devices", ContainElement(And(
 					HaveField("Name", d.Name()),
 					HaveField("State", wasmbedv1.AppRunning),
-					HaveField("Reason", abi.ReasonVehicleCommandRejected),
+					HaveField("Reason", string(abi.ReasonVehicleCommandRejected)),
 					HaveField("Message", "arm temporarily_rejected: Arming denied: Resolve system health failures first")))))
 			})
 
