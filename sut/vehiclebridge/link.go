@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/bluenviron/gomavlib/v3"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -393,9 +395,14 @@ func (l *vehicleLink) addTextLocked(m *common.MessageStatustext, now time.Time) 
 	return done
 }
 
+// finishTextLocked completes the text being reassembled. PX4's Commander
+// ends some texts in a tab or other padding ("Arming denied: Resolve system
+// health failures first\t", PX4 v1.16.0): what an app or an operator reads
+// is the text, so trailing white space and control characters are dropped.
 func (l *vehicleLink) finishTextLocked() *linkText {
 	t := l.chunk
 	l.chunk = nil
+	t.text = strings.TrimRightFunc(t.text, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 	l.textSeq++
 	t.seq = l.textSeq
 	l.texts = append(l.texts, *t)
