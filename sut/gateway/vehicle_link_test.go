@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/wasmbed/wasmbed/firmware/abi"
 	"github.com/wasmbed/wasmbed/harness/px4sim"
@@ -266,6 +267,9 @@ func TestLinkNoticesLossAndKeepsThePX4LinkAsItsGCS(t *testing.T) {
 	if f.link.isUp() {
 		t.Error("isUp after the loss")
 	}
+	if got := testutil.ToFloat64(f.m.lostArmed); got != 1 {
+		t.Errorf("wasmbed_gateway_vehicle_links_lost_armed = %v after losing an armed vehicle, want 1", got)
+	}
 	// Meanwhile the vehicle, without its GCS, runs its own failsafe.
 	eventually(t, "the data-link-loss failsafe", func() bool { return f.sim.State().Mode == px4sim.ModeAutoLand })
 	if r := f.do(t, abi.VehicleLand, 0, ""); r.result != abi.VehicleTimeout {
@@ -273,6 +277,9 @@ func TestLinkNoticesLossAndKeepsThePX4LinkAsItsGCS(t *testing.T) {
 	}
 	relay.Restore()
 	f.rec.waitFor(t, abi.TopicVehicleLink, "link up again", func(p []byte) bool { l, _ := abi.DecodeLink(p); return l.Up })
+	if got := testutil.ToFloat64(f.m.lostArmed); got != 0 {
+		t.Errorf("wasmbed_gateway_vehicle_links_lost_armed = %v after the link came back, want 0", got)
+	}
 }
 
 // eventually polls cond until it holds.
