@@ -43,9 +43,11 @@ func stateSamples(devices []wasmbedv1.Device, gateways []wasmbedv1.Gateway, leas
 		return counts[k]
 	}
 	grace := map[gwKey]float64{}
+	exists := map[gwKey]bool{}
 	for i := range gateways {
 		gw := &gateways[i]
 		k := gwKey{gw.Namespace, gw.Name}
+		exists[k] = true
 		count(k)
 		grace[k] = unreachableGrace(gw).Seconds()
 	}
@@ -85,6 +87,9 @@ func stateSamples(devices []wasmbedv1.Device, gateways []wasmbedv1.Gateway, leas
 		gw := l.Labels[gatewayLabel]
 		if l.Spec.RenewTime == nil || l.Spec.LeaseDurationSeconds == nil {
 			continue // never renewed: the gateway has not started
+		}
+		if !exists[gwKey{l.Namespace, gw}] {
+			continue // the Gateway was deleted: its Lease says nothing any more
 		}
 		out = append(out,
 			stateSample{descLeaseRenew, []string{l.Namespace, gw}, unixSeconds(l.Spec.RenewTime.Time.UnixNano())},

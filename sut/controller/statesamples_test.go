@@ -60,6 +60,9 @@ func TestStateSamples(t *testing.T) {
 	leases := []coordinationv1.Lease{
 		{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: wasmbedv1.LeaseName("gw"), Labels: map[string]string{gatewayLabel: "gw"}},
 			Spec: coordinationv1.LeaseSpec{RenewTime: &metav1.MicroTime{Time: t0}, LeaseDurationSeconds: ptr.To[int32](3)}},
+		// The Lease of a deleted Gateway: nothing to say any more.
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: wasmbedv1.LeaseName("gone"), Labels: map[string]string{gatewayLabel: "gone"}},
+			Spec: coordinationv1.LeaseSpec{RenewTime: &metav1.MicroTime{Time: t0}, LeaseDurationSeconds: ptr.To[int32](3)}},
 		// Created but never renewed: nothing to say yet.
 		{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: wasmbedv1.LeaseName("idle"), Labels: map[string]string{gatewayLabel: "idle"}}},
 	}
@@ -104,6 +107,8 @@ func TestStateSamples(t *testing.T) {
 		"wasmbed_controller_device_offline_since_timestamp_seconds{ns,gw,racing,Disconnected}",
 		"wasmbed_controller_device_offline_since_timestamp_seconds{ns,gw,up,Connected}",
 		"wasmbed_controller_gateway_lease_renew_timestamp_seconds{ns,idle}",
+		"wasmbed_controller_gateway_lease_renew_timestamp_seconds{ns,gone}",
+		"wasmbed_controller_gateway_lease_duration_seconds{ns,gone}",
 		"wasmbed_controller_devices{ns,gw,Unset}",
 	} {
 		if _, ok := got[absent]; ok {
