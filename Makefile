@@ -76,7 +76,8 @@ vet: ## gofmt check and go vet
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
 	$(GO) vet ./...
 
-unit: ## unit tests
+# build: harness/prometheus's test runs the SUT's binaries (WASMBED_BIN_DIR).
+unit: build ## unit tests
 	$(GO) test -count=1 $(UNIT_PKGS)
 
 # The SUT's Prometheus rules (sut/config/prometheus): promtool, from

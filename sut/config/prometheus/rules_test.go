@@ -93,7 +93,9 @@ func prometheusRule(rules []byte) ([]byte, error) {
 		}
 	}
 	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
-	mapping := func(kv ...*yaml.Node) *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: kv} }
+	mapping := func(kv ...*yaml.Node) *yaml.Node {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: kv}
+	}
 	out := mapping(
 		str("apiVersion"), str("monitoring.coreos.com/v1"),
 		str("kind"), str("PrometheusRule"),
