@@ -12,24 +12,16 @@ import (
 	"github.com/onsi/gomega"
 )
 
-// patience bounds how long a broken server makes a test wait; the tests
-// wait on Prometheus's observable state, never on time passing.
-const patience = time.Minute
-
-func newG(t *testing.T) *gomega.WithT {
-	g := gomega.NewWithT(t)
-	g.SetDefaultEventuallyTimeout(patience)
-	g.SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
-	return g
-}
-
 // TestStartTakesAnotherPortWhenItsPortIsTaken: the first port Start tries
 // is held by another listener, one that accepts connections and never
 // answers; Start must notice its server failed to bind, try another port,
 // and come up there with the SUT's rules loaded and evaluated. Stop must
 // leave nothing behind.
 func TestStartTakesAnotherPortWhenItsPortIsTaken(t *testing.T) {
-	g := newG(t)
+	g := gomega.NewWithT(t)
+	// Waits are on Prometheus's observable state; this only bounds how
+	// long a broken server makes the test hang.
+	g.SetDefaultEventuallyTimeout(time.Minute)
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	g.Expect(err).NotTo(gomega.HaveOccurred())
 	defer taken.Close()
