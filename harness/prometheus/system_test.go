@@ -2,18 +2,25 @@ package prometheus_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/wasmbed/wasmbed/harness/config"
 	"github.com/wasmbed/wasmbed/harness/env"
 	"github.com/wasmbed/wasmbed/harness/prometheus"
 	"github.com/wasmbed/wasmbed/harness/sutproc"
+	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
+
+// wasmHeader is the smallest valid module: magic and version.
+var wasmHeader = []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
 
 // TestPrometheusWatchesTheSUT runs the real thing end to end: a local
 // control plane, the SUT's gateway and controller processes, and Debian's
@@ -78,24 +85,44 @@ func TestPrometheusWatchesTheSUT(t *testing.T) {
 		return prom.Query(ctx, `apiserver_request_total{job="kube-apiserver",group="wasmbed.io",resource="gateways"}`)
 	}).ShouldNot(gomega.BeEmpty(), "the API server's request counts")
 
-	// The controller exports controller-runtime's reconcile metrics: counts
-	// and errors for every reconciler from the start,
+	// When an operator registers a device that has not connected yet and
+	// deploys an app to it,
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	g.Expect(e.Client.Create(ctx, &wasmbedv1.Device{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "d1"},
+		Spec: wasmbedv1.DeviceSpec{PublicKey: wasmbedv1.EncodePublicKey(pub), Arch: wasmbedv1.ArchARM64,
+			Enrollment: wasmbedv1.DeviceEnrollment{Method: wasmbedv1.EnrollPreRegistered}},
+	})).To(gomega.Succeed())
+	g.Expect(e.Client.Create(ctx, &wasmbedv1.Application{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "blink"},
+		Spec:       wasmbedv1.ApplicationSpec{Module: wasmbedv1.ModuleSource{Inline: wasmHeader}, Devices: []string{"d1"}},
+	})).To(gomega.Succeed())
+
+	// then the controller exports controller-runtime's reconcile counts,
+	// errors and durations for every reconciler,
 	for _, c := range []string{"device", "gateway-liveness", "ca", "application"} {
 		for _, m := range []string{"controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total"} {
 			g.Eventually(func() ([]prometheus.Sample, error) {
 				return prom.Query(ctx, m+`{job="wasmbed-controller",namespace="`+ns+`",controller="`+c+`"}`)
 			}).ShouldNot(gomega.BeEmpty(), "%s of %s", m, c)
 		}
-	}
-	// durations once a reconciler has run (the Gateway and the CA Secret
-	// exist; no Device or Application does yet),
-	for _, c := range []string{"gateway-liveness", "ca"} {
 		g.Eventually(func() (float64, error) {
 			return prom.Value(ctx, `sum(controller_runtime_reconcile_time_seconds_count{job="wasmbed-controller",namespace="`+ns+`",controller="`+c+`"})`)
 		}).Should(gomega.BeNumerically(">", 0), "reconcile durations of %s", c)
 	}
-	// and its state metrics, from the Gateway object (its 3 s grace: the
-	// scenario timings) and the Lease the live gateway renews,
+	// the device counted as Pending and the app's one target as pending,
+	g.Eventually(func() (float64, error) {
+		return prom.Value(ctx, `sum(wasmbed_controller_devices{namespace="`+ns+`",phase="Pending"})`)
+	}).Should(gomega.Equal(1.0))
+	g.Eventually(func() (float64, error) {
+		return prom.Value(ctx, `wasmbed_controller_application_targets{namespace="`+ns+`",application="blink",state="pending"}`)
+	}).Should(gomega.Equal(1.0))
+	g.Eventually(func() (float64, error) {
+		return prom.Value(ctx, `wasmbed:application_targets:not_running{namespace="`+ns+`",application="blink"}`)
+	}).Should(gomega.Equal(1.0))
+	// and the state of the Gateway object (its 3 s grace: the scenario
+	// timings) and of the Lease the live gateway renews,
 	g.Eventually(func() (float64, error) {
 		return prom.Value(ctx, `wasmbed_controller_gateway_unreachable_grace_seconds{namespace="`+ns+`",gateway="gw"}`)
 	}).Should(gomega.Equal(3.0))
@@ -110,6 +137,7 @@ func TestPrometheusWatchesTheSUT(t *testing.T) {
 	g.Eventually(func() (float64, error) {
 		return prom.Value(ctx, `wasmbed_gateway_connected_devices{namespace="`+ns+`",gateway="gw"}`)
 	}).Should(gomega.Equal(0.0))
+	// Nothing fires: the app has been pending for less than 5 minutes.
 	firing, err := prom.Firing(ctx, map[string]string{"namespace": ns})
 	g.Expect(err).NotTo(gomega.HaveOccurred())
 	g.Expect(firing).To(gomega.BeEmpty(), "alerts of a healthy SUT")
