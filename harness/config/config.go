@@ -36,6 +36,11 @@ type Config struct {
 	TimeoutScale float64
 	// KeepArtifacts keeps every spec's artifacts, not only failed ones.
 	KeepArtifacts bool
+	// DebianMirror and DebianSecurityMirror override the Debian archives
+	// the image builders fetch from (harness/aptsources); empty means the
+	// machine's own apt sources. Variables only: every process that builds
+	// an image reads them, not just the suite.
+	DebianMirror, DebianSecurityMirror string
 }
 
 // Vars documents each variable: name, default, meaning. The README table is
@@ -52,6 +57,8 @@ var Vars = []struct{ Name, Flag, Default, Help string }{
 	{"WASMBED_TIMEOUT_SCALE", "wasmbed.timeout-scale", "1", "multiplies the harness's wait timeouts on slow machines"},
 	{"WASMBED_KEEP_ARTIFACTS", "wasmbed.keep-artifacts", "false", "keep every spec's logs and dumps under reports/<run-id>/, not only failed ones"},
 	{"WASMBED_CACHE", "", "~/.cache/wasmbed", "where built binaries and images are cached"},
+	{"WASMBED_DEBIAN_MIRROR", "", "the machine's apt sources", "the Debian archive the image builders fetch kernels and the kind base from, for every suite but *-security"},
+	{"WASMBED_DEBIAN_SECURITY_MIRROR", "", "the machine's apt sources", "the Debian security archive, for the *-security suites"},
 	{"WASMBED_REPORTS", "", "reports/<run-id>", "where the run's reports and failure artifacts go"},
 }
 
@@ -69,6 +76,8 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.SUTBinDir, "wasmbed.bin-dir", env("WASMBED_BIN_DIR", ""), "prebuilt SUT binaries")
 	fs.Float64Var(&c.TimeoutScale, "wasmbed.timeout-scale", envFloat("WASMBED_TIMEOUT_SCALE", 1), "wait timeout multiplier")
 	fs.BoolVar(&c.KeepArtifacts, "wasmbed.keep-artifacts", envBool("WASMBED_KEEP_ARTIFACTS"), "keep every spec's artifacts")
+	c.DebianMirror = env("WASMBED_DEBIAN_MIRROR", "")
+	c.DebianSecurityMirror = env("WASMBED_DEBIAN_SECURITY_MIRROR", "")
 	return c
 }
 
