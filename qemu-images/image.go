@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/firmware/guest"
-	"github.com/wasmbed/wasmbed/harness/cache"
-	"github.com/wasmbed/wasmbed/harness/progress"
 )
 
 // builderVersion changes whenever the image layout changes, so old cache
@@ -41,17 +39,6 @@ type Image struct {
 	Key string
 }
 
-// Options are the inputs of an image besides the profile.
-type Options struct {
-	// Firmware is the Go main package built as /init (default
-	// DefaultFirmware).
-	Firmware string
-	// Lock pins the kernels (default LoadLock()).
-	Lock *Lock
-	// Progress receives progress lines (default: standard error).
-	Progress *progress.Printer
-}
-
 // Ensure returns the image of a profile, building it if the cache has no
 // image with the same content: same kernel package, same firmware binary,
 // same modules, same builder. The firmware is compiled every time (the Go
@@ -62,20 +49,12 @@ func Ensure(ctx context.Context, profile string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.Firmware == "" {
-		opts.Firmware = DefaultFirmware
-	}
-	if opts.Progress == nil {
-		opts.Progress = progress.Stderr("qemu-images")
-	}
-	if opts.Lock == nil {
-		if opts.Lock, err = LoadLock(); err != nil {
-			return nil, err
-		}
+	if err := opts.complete(); err != nil {
+		return nil, err
 	}
 	pr := opts.Progress
 
-	k, err := EnsureKernel(ctx, p, opts.Lock, pr)
+	k, err := EnsureKernel(ctx, p, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +69,7 @@ func Ensure(ctx context.Context, profile string, opts Options) (*Image, error) {
 	}
 	defer os.RemoveAll(tmp)
 	fwPath := filepath.Join(tmp, "init")
-	if err := BuildFirmware(ctx, opts.Firmware, p.GOARCH, fwPath, pr); err != nil {
+	if err := BuildFirmware(ctx, opts.Root, opts.Firmware, p.GOARCH, fwPath, pr); err != nil {
 		return nil, err
 	}
 	fw, err := os.ReadFile(fwPath)
@@ -114,7 +93,7 @@ func Ensure(ctx context.Context, profile string, opts Options) (*Image, error) {
 		Profile: p, KernelRelease: k.Release, KernelPackage: k.Entry, Firmware: opts.Firmware,
 		Modules: list, Key: key,
 	}
-	dir, err := cache.Ensure("qemu-images", p.Name+"-"+key[:16], func(dir string) error {
+	dir, err := opts.Cache("qemu-images", p.Name+"-"+key[:16], func(dir string) error {
 		pr.Printf("building image %s (kernel %s, firmware %s)", p.Name, k.Release, opts.Firmware)
 		start := time.Now()
 		if err := copyFile(k.Image, filepath.Join(dir, "kernel")); err != nil {
