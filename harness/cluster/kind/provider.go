@@ -64,7 +64,7 @@ func (p Provider) Create(ctx context.Context, opts cluster.CreateOptions) (_ clu
 		return nil, err
 	}
 	defer cli.Close()
-	set, err := images.Build(ctx, images.Options{Client: cli, Progress: pr})
+	set, err := images.Ensure(ctx, images.Options{Client: cli, Progress: pr})
 	if err != nil {
 		return nil, err
 	}
