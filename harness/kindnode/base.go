@@ -19,11 +19,8 @@ import (
 	"github.com/wasmbed/wasmbed/harness/workspace"
 )
 
-// Suite and Mirror are where debootstrap gets Debian from.
-const (
-	Suite  = "bookworm"
-	Mirror = "http://deb.debian.org/debian"
-)
+// Suite is the Debian release debootstrap installs (from debianMirror).
+const Suite = "bookworm"
 
 // BasePackages are what kind's base image installs, as Debian packages.
 var BasePackages = []string{
@@ -62,9 +59,9 @@ rm -rf /var/cache/apt/archives/*.deb /var/lib/apt/lists/*
 `
 
 // baseRef is the base image's tag for its inputs.
-func baseRef(kindDir string) (string, error) {
+func baseRef(kindDir, mirror string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", Suite, Mirror, strings.Join(BasePackages, ","), bridgeCNI, setupScript)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", Suite, mirror, strings.Join(BasePackages, ","), bridgeCNI, setupScript)
 	files := filepath.Join(kindDir, "images", "base", "files")
 	err := filepath.WalkDir(files, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -112,7 +109,11 @@ func ensureBase(ctx context.Context, cli *client.Client, pr Progress) (string, e
 	if err != nil {
 		return "", err
 	}
-	ref, err := baseRef(kindDir)
+	mirror, err := debianMirror()
+	if err != nil {
+		return "", err
+	}
+	ref, err := baseRef(kindDir, mirror)
 	if err != nil {
 		return "", err
 	}
@@ -135,8 +136,8 @@ func ensureBase(ctx context.Context, cli *client.Client, pr Progress) (string, e
 	}
 	defer os.RemoveAll(tmp)
 	rootfs := filepath.Join(tmp, "rootfs")
-	pr.Printf("debootstrap %s from %s with %d packages (a few minutes)", Suite, Mirror, len(BasePackages))
-	if err := run(ctx, pr, "debootstrap", "--variant=minbase", "--include="+strings.Join(BasePackages, ","), Suite, rootfs, Mirror); err != nil {
+	pr.Printf("debootstrap %s from %s with %d packages (a few minutes)", Suite, mirror, len(BasePackages))
+	if err := run(ctx, pr, "debootstrap", "--variant=minbase", "--include="+strings.Join(BasePackages, ","), Suite, rootfs, mirror); err != nil {
 		return "", err
 	}
 	pr.Printf("adding kind's base files from %s", kindDir)

@@ -5,7 +5,8 @@
 // engine's image store by a key of its inputs:
 //
 //   - the base: a Debian bookworm root filesystem made with debootstrap
-//     from Debian's mirror, with what kind's base image carries (systemd,
+//     from the machine's Debian mirror (its apt sources, or
+//     WASMBED_DEBIAN_MIRROR), with what kind's base image carries (systemd,
 //     containerd, runc, the CNI plugins, iptables/nftables, conntrack,
 //     mount tools, ...), plus kind's own base files — the entrypoint, the
 //     containerd config and the kubelet units — taken from the
