@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/wasmbed/wasmbed/harness/env"
+	"github.com/wasmbed/wasmbed/harness/testbed"
+	"github.com/wasmbed/wasmbed/harness/tokens"
+	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
+)
+
+// system is what `harness up` started in its namespace, and how to reach
+// it.
+type system struct {
+	e        *env.Env
+	tb       *testbed.Testbed
+	kind     string // what the devices are: "process" or "QEMU guest, <profile>"
+	devices  []*testbed.Device
+	vehicles []*testbed.Vehicle
+	speed    float64
+	attach   attachment
+}
+
+// attachment is what a person needs to attach one more device by hand.
+type attachment struct {
+	name, token, caFile, flashDir string
+}
+
+// startSystem starts the SUT, the devices (all Connected) and the
+// vehicles in e's namespace, and prepares a manual attachment. Whatever it
+// started is stopped when e closes.
+func startSystem(ctx context.Context, e *env.Env, o upOptions) (*system, error) {
+	pr := e.Progress
+	backend := "process"
+	if o.QEMU != "" {
+		backend = "qemu"
+	}
+	pr.Printf("starting the SUT (a controller and a gateway) in namespace %s", e.Namespace)
+	tb, err := testbed.New(ctx, e, testbed.Options{Backend: backend})
+	if err != nil {
+		return nil, err
+	}
+	sys := &system{e: e, tb: tb, kind: "process"}
+	if o.QEMU != "" {
+		sys.kind = "QEMU guest, " + o.QEMU
+	}
+	if sys.devices, err = startDevices(ctx, tb, o); err != nil {
+		return nil, err
+	}
+	if o.Vehicles > 0 {
+		air, err := testbed.NewAirspace(ctx, tb, testbed.AirspaceOptions{})
+		if err != nil {
+			return nil, err
+		}
+		sys.speed = air.SpeedFactor()
+		for i := range o.Vehicles {
+			pr.Printf("starting vehicle %d of %d (px4sim at %gx)", i+1, o.Vehicles, air.SpeedFactor())
+			v, err := air.NewVehicle(ctx, testbed.VehicleOptions{})
+			if err != nil {
+				return nil, err
+			}
+			if err := v.Fly(ctx, e.Client, e.Namespace, sys.devices[i].Name(), ""); err != nil {
+				return nil, fmt.Errorf("make %s the pilot of vehicle %d: %w", sys.devices[i].Name(), v.SystemID, err)
+			}
+			sys.vehicles = append(sys.vehicles, v)
+		}
+	}
+	if sys.attach, err = prepareAttachment(ctx, tb); err != nil {
+		return nil, err
+	}
+	return sys, nil
+}
+
+// startDevices launches o.Devices token-enrolled devices at once and waits
+// until every one is Connected, saying how many are.
+func startDevices(ctx context.Context, tb *testbed.Testbed, o upOptions) ([]*testbed.Device, error) {
+	e, pr, n := tb.Env, tb.Env.Progress, o.Devices
+	if n == 0 {
+		return nil, nil
+	}
+	kind := "process devices"
+	if o.QEMU != "" {
+		kind = "QEMU guests (" + o.QEMU + ", under TCG: seconds each)"
+	}
+	pr.Printf("starting %d %s, each behind its own link proxy", n, kind)
+	devs := make([]*testbed.Device, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			devs[i], errs[i] = tb.NewDevice(ctx, fmt.Sprintf("dev-%02d", i), testbed.DeviceOptions{Token: true, Profile: o.QEMU})
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	timeout := e.Config.Scale(60 * time.Second)
+	if o.QEMU != "" {
+		timeout = e.Config.Scale(time.Duration(n) * 60 * time.Second)
+	}
+	connected, last := -1, ""
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		var l wasmbedv1.DeviceList
+		if err := e.Client.List(ctx, &l, client.InNamespace(e.Namespace)); err != nil {
+			return false, nil // the API server may be busy: try again
+		}
+		c, behind := 0, []string{}
+		for _, d := range l.Items {
+			if d.Status.Phase == wasmbedv1.DeviceConnected {
+				c++
+			} else {
+				behind = append(behind, d.Name+" ("+string(d.Status.Phase)+")")
+			}
+		}
+		if c != connected {
+			pr.Printf("%d of %d devices Connected", c, n)
+			connected = c
+		}
+		last = strings.Join(behind, ", ")
+		return c >= n, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%d of %d devices Connected within %s (%s): %w; their logs are in %s", max(connected, 0), n, timeout, last, err, e.ArtifactDir)
+	}
+	return devs, nil
+}
+
+// prepareAttachment creates a one-time token bound to a fresh device name
+// and writes the CA bundle where the device command can read it.
+func prepareAttachment(ctx context.Context, tb *testbed.Testbed) (attachment, error) {
+	e := tb.Env
+	a := attachment{name: "manual-00", flashDir: filepath.Join(e.ArtifactDir, "attach", "flash")}
+	ca, err := tb.CABundle(ctx)
+	if err != nil {
+		return a, err
+	}
+	if err := os.MkdirAll(a.flashDir, 0o700); err != nil {
+		return a, err
+	}
+	a.caFile = filepath.Join(e.ArtifactDir, "attach", "ca.pem")
+	if err := os.WriteFile(a.caFile, ca, 0o644); err != nil {
+		return a, err
+	}
+	a.token, err = tokens.Create(ctx, e.Client, e.Namespace, tokens.Options{DeviceName: a.name})
+	return a, err
+}
+
+// print tells a person how to reach the system; the last line, "ready: ...",
+// says it is complete.
+func (s *system) print(w io.Writer) {
+	e, gw := s.e, s.tb.SUT.Gateway("")
+	fmt.Fprintf(w, "\nWasmbed is up.\n")
+	fmt.Fprintf(w, "  kubeconfig:  %s\n", e.Shared.Kubeconfig)
+	fmt.Fprintf(w, "  namespace:   %s\n", e.Namespace)
+	fmt.Fprintf(w, "  gateway:     %s (each device below reaches it through its own link proxy)\n", gw.Addr)
+	for _, d := range s.devices {
+		fmt.Fprintf(w, "  device:      %s (%s, Connected, link %s)\n", d.Name(), s.kind, d.Link.Addr)
+	}
+	for i, v := range s.vehicles {
+		fmt.Fprintf(w, "  vehicle:     system %d at %s (px4sim, %gx), flown by %s; its ground-station link is %s\n",
+			v.SystemID, v.Endpoint, s.speed, s.devices[i].Name(), v.GCSLink)
+	}
+	fmt.Fprintf(w, "  logs:        %s (removed on exit unless -wasmbed.keep-artifacts)\n", e.ArtifactDir)
+	fmt.Fprintf(w, "  CA bundle:   %s\n", s.attach.caFile)
+	kubectl := "kubectl"
+	if e.Shared.KubectlPath != "" {
+		kubectl = e.Shared.KubectlPath
+	}
+	fmt.Fprintf(w, "\nLook around:\n  %s --kubeconfig %s -n %s get devices,gateways,applications\n", kubectl, e.Shared.Kubeconfig, e.Namespace)
+	fmt.Fprintf(w, "\nAttach one more device by hand (a one-time token, bound to the name %s):\n", s.attach.name)
+	fmt.Fprintf(w, "  %s -flash %s -gateway %s -name %s -token %s -ca %s\n",
+		e.Shared.Bins.Device, s.attach.flashDir, gw.Addr, s.attach.name, s.attach.token, s.attach.caFile)
+	fmt.Fprintf(w, "\nready: press Ctrl-C to tear everything down\n")
+}
