@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/wasmbed/wasmbed/harness/config"
+
 	"github.com/wasmbed/wasmbed/harness/progress"
 )
 
@@ -13,8 +15,8 @@ import (
 // the same. It downloads kernels on a cold cache, so it runs with the
 // QEMU tests (WASMBED_QEMU_TESTS=1, make qemu-test).
 func TestImageReproducible(t *testing.T) {
-	if os.Getenv("WASMBED_QEMU_TESTS") != "1" {
-		t.Skip("needs the Debian kernel packages; run with WASMBED_QEMU_TESTS=1 (make qemu-test)")
+	if !config.FromEnv().QEMUTests {
+		t.Skip("needs the Debian kernel packages: set WASMBED_QEMU_TESTS=1 to run (make test sets it where QEMU is installed; make qemu-test always does)")
 	}
 	ctx := context.Background()
 	pr := progress.New(os.Stderr, "qemu-images-test")
