@@ -52,7 +52,8 @@ type Target struct {
 	SignedDevice string
 	ModuleSigner ed25519.PrivateKey
 	// Metric reads the gateway's metric family name, summed over the series
-	// whose labels include labels.
+	// whose labels include labels; an error wrapping sutproc.ErrNoFamily if
+	// the gateway exposes no such family (sutproc.Gateway.Metric).
 	Metric func(ctx context.Context, name string, labels map[string]string) (float64, error)
 
 	sources atomic.Uint32

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/firmware/flash"
+	"github.com/wasmbed/wasmbed/harness/sutproc"
 	"github.com/wasmbed/wasmbed/sut/protocol"
 )
 
@@ -97,7 +98,9 @@ func tlsRevoked(ctx context.Context, t *Target) (Outcome, error) {
 		return Outcome{}, err
 	}
 	labels := map[string]string{"stage": StageHandshake, "reason": "certificate_revoked"}
-	before, err := t.Metric(ctx, "wasmbed_gateway_refusals_total", labels)
+	// Before the first refusal the family is not exposed; the poll below
+	// must then find it.
+	before, err := sutproc.Baseline(t.Metric(ctx, "wasmbed_gateway_refusals_total", labels))
 	if err != nil {
 		return Outcome{}, err
 	}

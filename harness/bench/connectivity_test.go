@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/onsi/gomega"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wasmbed/wasmbed/firmware/agent"
@@ -38,16 +40,10 @@ func (ev *events) of(k agent.EventKind) []agent.Event {
 	return append([]agent.Event(nil), ev.got[k]...)
 }
 
-// waitFor polls cond every 20 ms until it holds or timeout passes.
+// waitFor waits, with Gomega's Eventually, until cond holds.
 func waitFor(b *testing.B, timeout time.Duration, what string, cond func() bool) {
 	b.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			b.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling an external system; not test synchronisation
-	}
+	NewWithT(b).Eventually(cond).WithTimeout(timeout).WithPolling(20*time.Millisecond).Should(BeTrue(), "timed out after %s waiting for %s", timeout, what)
 }
 
 // BenchmarkEnrollment100 enrols 100 in-process devices at once with

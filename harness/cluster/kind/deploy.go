@@ -9,6 +9,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -88,26 +89,21 @@ func apply(ctx context.Context, c client.Client, u *unstructured.Unstructured) e
 	return nil
 }
 
-// waitFor polls cond every 500 ms until it holds, fails or timeout passes.
+// waitFor polls cond every 500 ms until it holds or timeout passes; an
+// error from cond is remembered for the timeout message, not fatal (the
+// API server may not serve the kind yet).
 func waitFor(ctx context.Context, timeout time.Duration, what string, cond func() (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(500 * time.Millisecond)
-	defer tick.Stop()
 	var last error
-	for {
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
 		ok, err := cond()
-		if ok {
-			return nil
-		}
 		last = err
-		select {
-		case <-ctx.Done():
-			if last != nil {
-				return fmt.Errorf("timed out waiting for %s: %w", what, last)
-			}
-			return fmt.Errorf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
+		return ok, nil
+	})
+	if err != nil && last != nil {
+		return fmt.Errorf("timed out waiting for %s: %w", what, last)
 	}
+	if err != nil {
+		return fmt.Errorf("timed out waiting for %s", what)
+	}
+	return nil
 }

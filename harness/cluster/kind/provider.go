@@ -119,21 +119,21 @@ func (p Provider) Create(ctx context.Context, opts cluster.CreateOptions) (_ clu
 		pr.Printf("reusing kind cluster %q", name)
 		c.created = false
 	} else {
-		hostPort, err := freePort()
-		if err != nil {
-			return nil, err
-		}
+		// HostPort -1 has kind pass 0 to the engine, which picks a free
+		// port and binds it in one step; gatewayHostPort reads it back.
+		// (kind's own choice for 0 listens on :0, closes, and hands the
+		// number on: a race with every other process on the machine.)
 		cfg := &kindv1.Cluster{
 			TypeMeta: kindv1.TypeMeta{Kind: "Cluster", APIVersion: "kind.x-k8s.io/v1alpha4"},
 			Nodes: []kindv1.Node{{
 				Role: kindv1.ControlPlaneRole,
 				ExtraPortMappings: []kindv1.PortMapping{{
-					ContainerPort: GatewayNodePort, HostPort: int32(hostPort), ListenAddress: "127.0.0.1", Protocol: kindv1.PortMappingProtocolTCP,
+					ContainerPort: GatewayNodePort, HostPort: -1, ListenAddress: "127.0.0.1", Protocol: kindv1.PortMappingProtocolTCP,
 				}},
 			}},
 			Networking: kindv1.Networking{DisableDefaultCNI: !defaultCNI},
 		}
-		pr.Printf("creating kind cluster %q from %s (gateway node port %d -> 127.0.0.1:%d)", name, nodeImage, GatewayNodePort, hostPort)
+		pr.Printf("creating kind cluster %q from %s (gateway node port %d -> a free port of 127.0.0.1)", name, nodeImage, GatewayNodePort)
 		if err := kp.Create(name,
 			kindcluster.CreateWithV1Alpha4Config(cfg),
 			kindcluster.CreateWithNodeImage(nodeImage),
@@ -211,15 +211,6 @@ func gatewayHostPort(ctx context.Context, cli *client.Client, name string) (stri
 		}
 	}
 	return "", fmt.Errorf("kind: node %s-control-plane maps no host port to %d (was it created without extraPortMappings?)", name, GatewayNodePort)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Cluster is a kind cluster with the SUT deployed.
