@@ -127,7 +127,8 @@ var _ = Describe("Security", Label("security"), Ordered, ContinueOnFailure, func
 			HandshakeTimeout: handshakeTimeout, MaxConnections: gatewayCap,
 			Victim: "fleet-01", VictimFlash: devices["fleet-01"].Flash(),
 			AppDevice: "fleet-00", SignedDevice: "signed-00", ModuleSigner: signer,
-			Metric: gw.Metric,
+			Metric:       gw.Metric,
+			TimeoutScale: cfg.TimeoutScale,
 		}
 		baseline = settledLoad(ctx, gw)
 		AddReportEntry("gateway baseline", baseline.String())

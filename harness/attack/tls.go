@@ -106,7 +106,7 @@ func tlsRevoked(ctx context.Context, t *Target) (Outcome, error) {
 	}
 	o := TLSOptions{Certificates: []tls.Certificate{id.TLSCertificate()}, LocalIP: t.Source()}
 	var out Outcome
-	err = poll(ctx, 15*time.Second, func(ctx context.Context) (bool, error) {
+	err = poll(ctx, t.timeout(15*time.Second), func(ctx context.Context) (bool, error) {
 		if out, err = handshakeRefusal(ctx, t, o, nil); err != nil {
 			return false, err
 		}

@@ -106,7 +106,7 @@ func (e *Env) Close(ctx context.Context, failed bool) (string, error) {
 	}
 	var errs []error
 	for i := len(cs) - 1; i >= 0; i-- {
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		cctx, cancel := context.WithTimeout(ctx, e.Config.Scale(30*time.Second))
 		if err := cs[i].fn(cctx); err != nil {
 			errs = append(errs, fmt.Errorf("cleanup %q: %w", cs[i].name, err))
 		}

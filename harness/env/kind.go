@@ -27,7 +27,8 @@ func kindProvider(cfg *config.Config) cluster.Provider {
 			ref, err := kindnode.Ensure(ctx, kindnode.Options{Progress: pr})
 			return ref, false, err
 		},
-		Reuse:   cfg.KeepCluster,
-		LogsDir: logs,
+		Reuse:        cfg.KeepCluster,
+		LogsDir:      logs,
+		TimeoutScale: cfg.TimeoutScale,
 	}
 }

@@ -20,7 +20,13 @@ const fieldOwner = "wasmbed-harness"
 
 // Deploy applies m (CRDs first, waiting until they are established) and
 // waits until every Deployment in it is available.
-func Deploy(ctx context.Context, rc *rest.Config, m *Manifests, pr Progress) error {
+func Deploy(ctx context.Context, rc *rest.Config, m *Manifests, pr Progress, timeoutScale float64) error {
+	scaled := func(d time.Duration) time.Duration {
+		if timeoutScale <= 0 {
+			return d
+		}
+		return time.Duration(float64(d) * timeoutScale)
+	}
 	s := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(s)
 	_ = apiextensionsv1.AddToScheme(s)
@@ -34,7 +40,7 @@ func Deploy(ctx context.Context, rc *rest.Config, m *Manifests, pr Progress) err
 		}
 	}
 	for _, u := range m.CRDs {
-		if err := waitFor(ctx, 60*time.Second, "CRD "+u.GetName()+" established", func() (bool, error) {
+		if err := waitFor(ctx, scaled(60*time.Second), "CRD "+u.GetName()+" established", func() (bool, error) {
 			var crd apiextensionsv1.CustomResourceDefinition
 			if err := c.Get(ctx, client.ObjectKey{Name: u.GetName()}, &crd); err != nil {
 				return false, err
@@ -60,7 +66,7 @@ func Deploy(ctx context.Context, rc *rest.Config, m *Manifests, pr Progress) err
 		}
 		key := client.ObjectKey{Namespace: u.GetNamespace(), Name: u.GetName()}
 		pr.Printf("waiting for Deployment %s", key)
-		if err := waitFor(ctx, 3*time.Minute, "Deployment "+key.String()+" available", func() (bool, error) {
+		if err := waitFor(ctx, scaled(3*time.Minute), "Deployment "+key.String()+" available", func() (bool, error) {
 			var d appsv1.Deployment
 			if err := c.Get(ctx, key, &d); err != nil {
 				return false, err

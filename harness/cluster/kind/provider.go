@@ -49,6 +49,9 @@ type Provider struct {
 	// LogsDir receives `kind export logs` output when Create fails; a
 	// temporary folder (printed) if empty.
 	LogsDir string
+	// TimeoutScale multiplies the waits for the SUT to be ready
+	// (WASMBED_TIMEOUT_SCALE); 1 if zero.
+	TimeoutScale float64
 }
 
 // Name implements cluster.Provider.
@@ -164,7 +167,7 @@ func (p Provider) Create(ctx context.Context, opts cluster.CreateOptions) (_ clu
 		return nil, err
 	}
 	pr.Printf("deploying the SUT from %s", ManifestsDir)
-	if err := Deploy(ctx, c.config, m, pr); err != nil {
+	if err := Deploy(ctx, c.config, m, pr, p.TimeoutScale); err != nil {
 		return nil, err
 	}
 	pr.Printf("kind cluster %q with the SUT ready in %s (kubeconfig %s, gateway %s)", name, time.Since(start).Round(time.Millisecond), c.kubeconfig, c.gatewayEndpoint)
