@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wasmbed/wasmbed/firmware/agent"
-	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/sutproc"
 	"github.com/wasmbed/wasmbed/harness/testbed"
 	"github.com/wasmbed/wasmbed/harness/tokens"
@@ -110,7 +109,7 @@ func BenchmarkDisconnectDetection(b *testing.B) {
 			}
 		}
 		phase := func(name string) wasmbedv1.DevicePhase {
-			p, _ := observe.DevicePhase(e.Client, e.Namespace, name)(ctx)
+			p, _ := e.Observe().DevicePhase(name)(ctx)
 			return p
 		}
 		for _, d := range devs {
@@ -167,7 +166,7 @@ func BenchmarkSteadyStateWrites(b *testing.B) {
 			}
 		}
 		waitFor(b, 3*time.Minute, "100 devices Connected", func() bool {
-			c, _ := observe.PhaseCounts(e.Client, e.Namespace)(ctx)
+			c, _ := e.Observe().PhaseCounts()(ctx)
 			return c[wasmbedv1.DeviceConnected] == n
 		})
 		// Let enrolment's writes and the controller's condition updates

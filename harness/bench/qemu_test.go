@@ -12,7 +12,6 @@ import (
 	"github.com/wasmbed/wasmbed/harness/config"
 
 	"github.com/wasmbed/wasmbed/harness/fleet"
-	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/testbed"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
@@ -37,7 +36,7 @@ func BenchmarkQEMUBootToConnected(b *testing.B) {
 				b.Fatal(err)
 			}
 			phase := func() wasmbedv1.DevicePhase {
-				p, _ := observe.DevicePhase(e.Client, e.Namespace, name)(ctx)
+				p, _ := e.Observe().DevicePhase(name)(ctx)
 				return p
 			}
 			waitFor(b, 2*time.Minute, name+" Connected", func() bool { return phase() == wasmbedv1.DeviceConnected })
@@ -93,7 +92,7 @@ func BenchmarkQEMUIdleCapacity(b *testing.B) {
 				break
 			}
 			guests = append(guests, d.Device.(*fleet.QEMUDevice))
-			c, _ := observe.PhaseCounts(e.Client, e.Namespace)(ctx)
+			c, _ := e.Observe().PhaseCounts()(ctx)
 			if c[wasmbedv1.DeviceConnected] != len(guests) {
 				b.Logf("an earlier guest dropped after guest %d connected: %v", i, c)
 				guests = guests[:len(guests)-1]

@@ -13,7 +13,6 @@ import (
 	"github.com/wasmbed/wasmbed/harness/config"
 	"github.com/wasmbed/wasmbed/harness/containers"
 	"github.com/wasmbed/wasmbed/harness/env"
-	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/sutproc"
 	"github.com/wasmbed/wasmbed/harness/testbed"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
@@ -150,7 +149,7 @@ func TestSUTAndDevicesAsContainers(t *testing.T) {
 		t.Fatal(err)
 	}
 	phase := func(name string) wasmbedv1.DevicePhase {
-		p, _ := observe.DevicePhase(e.Client, e.Namespace, name)(ctx)
+		p, _ := e.Observe().DevicePhase(name)(ctx)
 		return p
 	}
 	start := time.Now()
