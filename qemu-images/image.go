@@ -58,63 +58,12 @@ type Options struct {
 // build cache makes that quick when nothing changed) because its bytes
 // are part of the key.
 func Ensure(ctx context.Context, profile string, opts Options) (*Image, error) {
-	p, err := LookupProfile(profile)
+	img, files, k, err := plan(ctx, profile, &opts)
 	if err != nil {
 		return nil, err
 	}
-	if opts.Firmware == "" {
-		opts.Firmware = DefaultFirmware
-	}
-	if opts.Progress == nil {
-		opts.Progress = progress.Stderr("qemu-images")
-	}
-	if opts.Lock == nil {
-		if opts.Lock, err = LoadLock(); err != nil {
-			return nil, err
-		}
-	}
-	pr := opts.Progress
-
-	k, err := EnsureKernel(ctx, p, opts.Lock, pr)
-	if err != nil {
-		return nil, err
-	}
-	mods, err := ResolveModules(k.ModulesDir, p.Modules)
-	if err != nil {
-		return nil, err
-	}
-
-	tmp, err := os.MkdirTemp("", "wasmbed-firmware-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	fwPath := filepath.Join(tmp, "init")
-	if err := BuildFirmware(ctx, opts.Firmware, p.GOARCH, fwPath, pr); err != nil {
-		return nil, err
-	}
-	fw, err := os.ReadFile(fwPath)
-	if err != nil {
-		return nil, err
-	}
-	files, list, err := initramfsFiles(k, mods, fw)
-	if err != nil {
-		return nil, err
-	}
-
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n", builderVersion, p.Name, k.Entry.SHA256, p.KernelImage)
-	for _, f := range files {
-		fmt.Fprintf(h, "%s %o %d\n", f.Path, f.Mode, len(f.Data))
-		h.Write(f.Data)
-	}
-	key := hex.EncodeToString(h.Sum(nil))
-
-	img := &Image{
-		Profile: p, KernelRelease: k.Release, KernelPackage: k.Entry, Firmware: opts.Firmware,
-		Modules: list, Key: key,
-	}
-	dir, err := cache.Ensure("qemu-images", p.Name+"-"+key[:16], func(dir string) error {
+	p, pr := img.Profile, opts.Progress
+	dir, err := cache.Ensure("qemu-images", p.Name+"-"+img.Key[:16], func(dir string) error {
 		pr.Printf("building image %s (kernel %s, firmware %s)", p.Name, k.Release, opts.Firmware)
 		start := time.Now()
 		if err := copyFile(k.Image, filepath.Join(dir, "kernel")); err != nil {
@@ -145,6 +94,69 @@ func Ensure(ctx context.Context, profile string, opts Options) (*Image, error) {
 	img.Kernel = filepath.Join(dir, "kernel")
 	img.Initramfs = filepath.Join(dir, "initramfs.cpio")
 	return img, nil
+}
+
+// plan does everything Ensure does but write the image: it fetches the
+// kernel, builds the firmware and returns the image's content and key. Two
+// plans of the same inputs must give the same bytes (TestImageReproducible).
+func plan(ctx context.Context, profile string, opts *Options) (*Image, []File, *Kernel, error) {
+	p, err := LookupProfile(profile)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if opts.Firmware == "" {
+		opts.Firmware = DefaultFirmware
+	}
+	if opts.Progress == nil {
+		opts.Progress = progress.Stderr("qemu-images")
+	}
+	if opts.Lock == nil {
+		if opts.Lock, err = LoadLock(); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	pr := opts.Progress
+
+	k, err := EnsureKernel(ctx, p, opts.Lock, pr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	mods, err := ResolveModules(k.ModulesDir, p.Modules)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+
+	tmp, err := os.MkdirTemp("", "wasmbed-firmware-")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer os.RemoveAll(tmp)
+	fwPath := filepath.Join(tmp, "init")
+	if err := BuildFirmware(ctx, opts.Firmware, p.GOARCH, fwPath, pr); err != nil {
+		return nil, nil, nil, err
+	}
+	fw, err := os.ReadFile(fwPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	files, list, err := initramfsFiles(k, mods, fw)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n", builderVersion, p.Name, k.Entry.SHA256, p.KernelImage)
+	for _, f := range files {
+		fmt.Fprintf(h, "%s %o %d\n", f.Path, f.Mode, len(f.Data))
+		h.Write(f.Data)
+	}
+	key := hex.EncodeToString(h.Sum(nil))
+
+	img := &Image{
+		Profile: p, KernelRelease: k.Release, KernelPackage: k.Entry, Firmware: opts.Firmware,
+		Modules: list, Key: key,
+	}
+	return img, files, k, nil
 }
 
 // initramfsFiles lists the initramfs content: /init, the modules and the

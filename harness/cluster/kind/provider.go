@@ -49,6 +49,9 @@ type Provider struct {
 	// LogsDir receives `kind export logs` output when Create fails; a
 	// temporary folder (printed) if empty.
 	LogsDir string
+	// TimeoutScale multiplies the waits for the SUT to be ready
+	// (WASMBED_TIMEOUT_SCALE); 1 if zero.
+	TimeoutScale float64
 }
 
 // Name implements cluster.Provider.
@@ -119,21 +122,21 @@ func (p Provider) Create(ctx context.Context, opts cluster.CreateOptions) (_ clu
 		pr.Printf("reusing kind cluster %q", name)
 		c.created = false
 	} else {
-		hostPort, err := freePort()
-		if err != nil {
-			return nil, err
-		}
+		// HostPort -1 has kind pass 0 to the engine, which picks a free
+		// port and binds it in one step; gatewayHostPort reads it back.
+		// (kind's own choice for 0 listens on :0, closes, and hands the
+		// number on: a race with every other process on the machine.)
 		cfg := &kindv1.Cluster{
 			TypeMeta: kindv1.TypeMeta{Kind: "Cluster", APIVersion: "kind.x-k8s.io/v1alpha4"},
 			Nodes: []kindv1.Node{{
 				Role: kindv1.ControlPlaneRole,
 				ExtraPortMappings: []kindv1.PortMapping{{
-					ContainerPort: GatewayNodePort, HostPort: int32(hostPort), ListenAddress: "127.0.0.1", Protocol: kindv1.PortMappingProtocolTCP,
+					ContainerPort: GatewayNodePort, HostPort: -1, ListenAddress: "127.0.0.1", Protocol: kindv1.PortMappingProtocolTCP,
 				}},
 			}},
 			Networking: kindv1.Networking{DisableDefaultCNI: !defaultCNI},
 		}
-		pr.Printf("creating kind cluster %q from %s (gateway node port %d -> 127.0.0.1:%d)", name, nodeImage, GatewayNodePort, hostPort)
+		pr.Printf("creating kind cluster %q from %s (gateway node port %d -> a free port of 127.0.0.1)", name, nodeImage, GatewayNodePort)
 		if err := kp.Create(name,
 			kindcluster.CreateWithV1Alpha4Config(cfg),
 			kindcluster.CreateWithNodeImage(nodeImage),
@@ -164,7 +167,7 @@ func (p Provider) Create(ctx context.Context, opts cluster.CreateOptions) (_ clu
 		return nil, err
 	}
 	pr.Printf("deploying the SUT from %s", ManifestsDir)
-	if err := Deploy(ctx, c.config, m, pr); err != nil {
+	if err := Deploy(ctx, c.config, m, pr, p.TimeoutScale); err != nil {
 		return nil, err
 	}
 	pr.Printf("kind cluster %q with the SUT ready in %s (kubeconfig %s, gateway %s)", name, time.Since(start).Round(time.Millisecond), c.kubeconfig, c.gatewayEndpoint)
@@ -211,15 +214,6 @@ func gatewayHostPort(ctx context.Context, cli *client.Client, name string) (stri
 		}
 	}
 	return "", fmt.Errorf("kind: node %s-control-plane maps no host port to %d (was it created without extraPortMappings?)", name, GatewayNodePort)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Cluster is a kind cluster with the SUT deployed.

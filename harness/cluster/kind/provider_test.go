@@ -3,9 +3,10 @@ package kind_test
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 	"time"
+
+	"github.com/wasmbed/wasmbed/harness/config"
 
 	"github.com/wasmbed/wasmbed/harness/cluster"
 	"github.com/wasmbed/wasmbed/harness/cluster/kind"
@@ -18,15 +19,16 @@ import (
 // took; on an engine that refuses privileged containers it checks that
 // the provider says so with the engine's own error.
 func TestCreate(t *testing.T) {
-	if os.Getenv("WASMBED_DOCKER_TESTS") != "1" {
-		t.Skip("needs a Docker engine: set WASMBED_DOCKER_TESTS=1 to run")
+	cfg := config.FromEnv()
+	if !cfg.DockerTests {
+		t.Skip("needs a Docker engine: set WASMBED_DOCKER_TESTS=1 to run (make test sets it where `docker info` answers; make docker-test always does)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	pr := progress.Stderr("kind-test")
 	p := kind.Provider{NodeImage: func(ctx context.Context, pr cluster.Progress) (string, bool, error) {
-		if ref := os.Getenv("WASMBED_KIND_NODE_IMAGE"); ref != "" {
-			return ref, true, nil
+		if cfg.KindNodeImage != "" {
+			return cfg.KindNodeImage, true, nil
 		}
 		ref, err := kindnode.Ensure(ctx, kindnode.Options{Progress: pr})
 		return ref, false, err
