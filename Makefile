@@ -158,13 +158,16 @@ qemu-bench: ## boot-to-first-byte per QEMU profile, median of 5 boots
 # Containers and kind (harness/images, harness/containers, harness/cluster/kind,
 # harness/kindnode): images are FROM scratch, built through the Docker API
 # and tagged by content digest, so a second run builds nothing.
-.PHONY: images kind-node-image docker-test
+.PHONY: images kind-node-image docker-test kind-test
 
 images: ## build the gateway, controller and device images (FROM scratch, no registry)
 	$(GO) run ./harness/cmd/harness images
 
 kind-node-image: ## build the kind node image offline: debootstrap base + Kubernetes from source (needs root)
 	$(GO) run ./harness/cmd/harness kind-node-image
+
+kind-test: ## boot a kind cluster with the SUT and check it (needs Docker; fails if kind cannot come up here)
+	WASMBED_DOCKER_TESTS=1 $(GO) test -count=1 -timeout=45m -v -run '^(TestCreate|TestEngineProbeTriesWhatItReports)$$' ./harness/cluster/kind/
 
 docker-test: ## tests that build images and run containers (needs a Docker engine)
 	WASMBED_DOCKER_TESTS=1 $(GO) test -count=1 -timeout=30m -v ./harness/images/... ./harness/containers/... ./harness/cluster/kind/... ./harness/kindnode/...

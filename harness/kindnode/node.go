@@ -15,7 +15,10 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/wasmbed/wasmbed/harness/cache"
+	"github.com/wasmbed/wasmbed/harness/containers/ownership"
 	"github.com/wasmbed/wasmbed/harness/images"
+	"github.com/wasmbed/wasmbed/harness/workspace"
 )
 
 // Progress receives progress lines.
@@ -53,6 +56,18 @@ func Ensure(ctx context.Context, o Options) (string, error) {
 		}
 		defer cli.Close()
 	}
+	// One builder at a time per machine: the parts are Docker images
+	// tagged by content, and two processes building the same tag would
+	// each do the whole work.
+	lockDir, err := workspace.CacheDir("kind-node")
+	if err != nil {
+		return "", err
+	}
+	unlock, err := cache.Lock(filepath.Join(lockDir, ".lock"))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	start := time.Now()
 	base, err := ensureBase(ctx, cli, pr)
 	if err != nil {
@@ -111,13 +126,12 @@ func nodeRef(base, bin string, v Versions) (string, error) {
 // kubeadm expects them, and returns their references.
 func componentImages(ctx context.Context, cli *client.Client, bin string, v Versions, pr Progress) ([]string, error) {
 	type img struct{ ref, file, path string }
-	etcdTag := strings.TrimPrefix(v.Etcd, "v") + "-0"
 	list := []img{
 		{"registry.k8s.io/kube-apiserver:" + v.Kubernetes, "kube-apiserver", "/usr/local/bin/kube-apiserver"},
 		{"registry.k8s.io/kube-controller-manager:" + v.Kubernetes, "kube-controller-manager", "/usr/local/bin/kube-controller-manager"},
 		{"registry.k8s.io/kube-scheduler:" + v.Kubernetes, "kube-scheduler", "/usr/local/bin/kube-scheduler"},
 		{"registry.k8s.io/kube-proxy:" + v.Kubernetes, "kube-proxy", "/usr/local/bin/kube-proxy"},
-		{"registry.k8s.io/etcd:" + etcdTag, "etcd", "/usr/local/bin/etcd"},
+		{"registry.k8s.io/etcd:" + etcdTag(v), "etcd", "/usr/local/bin/etcd"},
 		{"registry.k8s.io/pause:" + PauseVersion, "pause", "/pause"},
 	}
 	var refs []string
@@ -144,7 +158,7 @@ func assemble(ctx context.Context, cli *client.Client, base, bin string, v Versi
 		Config: &container.Config{
 			Image:      base,
 			Entrypoint: []string{"sleep", "infinity"},
-			Labels:     map[string]string{"wasmbed.io/harness": "true", "wasmbed.io/role": "kind-node-build"},
+			Labels:     ownership.Labels("kind-node-build", "kind-node-build"),
 		},
 		HostConfig: &container.HostConfig{SecurityOpt: []string{"seccomp=unconfined"}},
 	})
@@ -163,7 +177,12 @@ func assemble(ctx context.Context, cli *client.Client, base, bin string, v Versi
 		}
 		files["/usr/bin/"+b] = data
 	}
-	pr.Printf("installing kubelet, kubeadm and kubectl %s", v.Kubernetes)
+	crictl, err := os.ReadFile(filepath.Join(bin, "crictl"))
+	if err != nil {
+		return err
+	}
+	files["/usr/local/bin/crictl"] = crictl
+	pr.Printf("installing kubelet, kubeadm, kubectl %s and crictl", v.Kubernetes)
 	if err := copyInto(ctx, cli, res.ID, files, 0o755); err != nil {
 		return err
 	}
@@ -196,7 +215,7 @@ func assemble(ctx context.Context, cli *client.Client, base, bin string, v Versi
 	}
 	if _, err := cli.ContainerCommit(ctx, res.ID, client.ContainerCommitOptions{
 		Reference: ref,
-		Changes:   []string{`ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]`, `ENV container=docker`},
+		Changes:   imageChanges,
 	}); err != nil {
 		return fmt.Errorf("commit %s: %w", ref, err)
 	}
