@@ -2,45 +2,191 @@ package kind_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+
 	"github.com/wasmbed/wasmbed/harness/cluster"
 	"github.com/wasmbed/wasmbed/harness/cluster/kind"
-	"github.com/wasmbed/wasmbed/harness/kindnode"
+	"github.com/wasmbed/wasmbed/harness/env"
+	"github.com/wasmbed/wasmbed/harness/images"
 	"github.com/wasmbed/wasmbed/harness/progress"
 	"github.com/wasmbed/wasmbed/harness/workspace"
+	"github.com/wasmbed/wasmbed/sut/pki"
 )
 
-// TestCreate brings up a kind cluster with the SUT and prints how long it
-// took; on an engine that refuses privileged containers it checks that
-// the provider says so with the engine's own error.
-func TestCreate(t *testing.T) {
+func needDocker(t *testing.T) {
+	t.Helper()
 	if os.Getenv("WASMBED_DOCKER_TESTS") != "1" {
-		t.Skip("needs a Docker engine: set WASMBED_DOCKER_TESTS=1 to run")
+		t.Skip("needs a Docker engine: set WASMBED_DOCKER_TESTS=1 (make kind-test)")
 	}
+}
+
+// provider is the kind provider as the harness configures it: the offline
+// node image unless WASMBED_KIND_NODE_IMAGE names one.
+func provider(reuse bool) kind.Provider {
+	return kind.Provider{Reuse: reuse, NodeImage: env.NodeImage}
+}
+
+// TestCreate boots a kind cluster with the SUT on this machine's engine and
+// fails if it cannot: an engine that refuses kind is a failure here, not a
+// pass. Given the cluster, it checks the SUT the way production runs it —
+// two controller replicas with one leader, the gateway behind its NodePort
+// Service — and that a device outside the cluster reaches the gateway
+// through the host port kind maps: a TLS handshake that verifies the
+// gateway's certificate against the CA the in-cluster controller made.
+// Then it checks that deleting the cluster leaves nothing behind.
+func TestCreate(t *testing.T) {
+	needDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	pr := progress.Stderr("kind-test")
-	p := kind.Provider{NodeImage: func(ctx context.Context, pr cluster.Progress) (string, bool, error) {
-		if ref := os.Getenv("WASMBED_KIND_NODE_IMAGE"); ref != "" {
-			return ref, true, nil
-		}
-		ref, err := kindnode.Ensure(ctx, kindnode.Options{Progress: pr})
-		return ref, false, err
-	}}
 	start := time.Now()
-	c, err := p.Create(ctx, cluster.CreateOptions{Name: "wasmbed-test", CRDDir: workspace.MustRoot() + "/sut/config/crd", Progress: pr})
-	var unsupported *kind.Unsupported
-	if errors.As(err, &unsupported) {
-		t.Logf("this engine cannot run kind; the provider refuses with:\n%v", err)
-		return
+	cl, err := provider(false).Create(ctx, cluster.CreateOptions{Name: "wasmbed-kind-test", CRDDir: workspace.MustRoot() + "/sut/config/crd", Progress: pr})
+	if err != nil {
+		var unsupported *kind.Unsupported
+		if errors.As(err, &unsupported) {
+			t.Fatalf("this Docker engine cannot run kind, so the provider cannot be tested here:\n%v", err)
+		}
+		t.Fatalf("kind cluster with the SUT did not come up: %v", err)
 	}
+	c := cl.(*kind.Cluster)
+	stopped := false
+	defer func() {
+		if !stopped {
+			c.Stop(context.Background())
+		}
+	}()
+	t.Logf("kind cluster with the SUT ready in %s; engine %s; gateway at %s", time.Since(start).Round(time.Millisecond), c.Engine(), c.Capabilities().GatewayEndpoint)
+
+	cs, err := kubernetes.NewForConfig(c.RESTConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Stop(context.Background())
-	t.Logf("kind cluster with the SUT ready in %s; gateway at %s", time.Since(start).Round(time.Millisecond), c.Capabilities().GatewayEndpoint)
+	ctl, err := cs.AppsV1().Deployments(kind.SUTNamespace).Get(ctx, "wasmbed-controller", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctl.Status.AvailableReplicas != 2 {
+		t.Errorf("controller: %d replicas available, want 2", ctl.Status.AvailableReplicas)
+	}
+	var lease *coordinationv1.Lease
+	if err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		lease, _ = cs.CoordinationV1().Leases(kind.SUTNamespace).Get(ctx, "wasmbed-controller", metav1.GetOptions{})
+		return lease != nil && lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity != "", nil
+	}); err != nil {
+		t.Fatalf("no controller leader elected: lease %+v", lease)
+	}
+	pods, err := cs.CoreV1().Pods(kind.SUTNamespace).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=wasmbed-controller"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader := false
+	for _, p := range pods.Items {
+		leader = leader || strings.HasPrefix(*lease.Spec.HolderIdentity, p.Name)
+	}
+	if !leader {
+		t.Errorf("the leader %q is none of the controller pods", *lease.Spec.HolderIdentity)
+	}
+	gw, err := cs.AppsV1().Deployments(kind.SUTNamespace).Get(ctx, "wasmbed-gateway", metav1.GetOptions{})
+	if err != nil || gw.Status.AvailableReplicas != 1 {
+		t.Fatalf("gateway Deployment not available: %v %+v", err, gw.Status)
+	}
+
+	// A device's first step, from the host: TLS to the mapped port,
+	// verified against the CA Secret of the gateway's namespace.
+	var secret *corev1.Secret
+	if err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		secret, _ = cs.CoreV1().Secrets(kind.SUTNamespace).Get(ctx, pki.DefaultSecretName, metav1.GetOptions{})
+		return secret != nil && len(secret.Data[pki.KeyTrust]) > 0, nil
+	}); err != nil {
+		t.Fatal("the controller made no CA Secret")
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(secret.Data[pki.KeyTrust]) {
+		t.Fatal("CA Secret holds no certificate")
+	}
+	var state tls.ConnectionState
+	var dialErr error
+	if err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		conn, err := tls.Dial("tcp", c.Capabilities().GatewayEndpoint, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS13})
+		if dialErr = err; err != nil {
+			return false, nil
+		}
+		state = conn.ConnectionState()
+		return true, conn.Close()
+	}); err != nil {
+		t.Fatalf("TLS to the gateway at %s: %v", c.Capabilities().GatewayEndpoint, dialErr)
+	}
+	t.Logf("TLS to the in-cluster gateway at %s: certificate %q issued by %q", c.Capabilities().GatewayEndpoint,
+		state.PeerCertificates[0].Subject.CommonName, state.PeerCertificates[0].Issuer.CommonName)
+
+	node := c.NodeContainer()
+	if err := c.Stop(ctx); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	stopped = true
+	cli, err := images.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	left, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: client.Filters{}.Add("label", "io.x-k8s.kind.cluster=wasmbed-kind-test")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left.Items) != 0 {
+		t.Errorf("after Stop, %d node container(s) remain (%s)", len(left.Items), node)
+	}
+	if _, err := cli.NetworkInspect(ctx, "wasmbed-kind-test", client.NetworkInspectOptions{}); err == nil {
+		t.Error("after Stop, the cluster's network remains")
+	}
+}
+
+// TestEngineProbeTriesWhatItReports checks the engine probe against the
+// engine: on one that refuses --privileged, each capability it reports as
+// denied is refused on its own, and the node flags it derives start a
+// container.
+func TestEngineProbeTriesWhatItReports(t *testing.T) {
+	needDocker(t)
+	ctx := context.Background()
+	cli, err := images.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	set, err := images.Build(ctx, images.Options{Client: cli})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := kind.ProbeEngine(ctx, cli, set.Device.Ref, progress.Stderr("kind-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("engine %s", e)
+	if e.Privileged {
+		return
+	}
+	if len(e.Denied) == 0 {
+		t.Fatalf("the engine refuses --privileged (%s) but the probe found no denied capability", e.Refusal)
+	}
+	for _, c := range e.Denied {
+		if err := kind.TryCapabilities(ctx, cli, set.Device.Ref, []string{c}, nil); err == nil {
+			t.Errorf("%s reported denied, but a container with it starts", c)
+		}
+	}
+	if err := kind.TryCapabilities(ctx, cli, set.Device.Ref, []string{"ALL"}, e.Denied); err != nil {
+		t.Errorf("all capabilities but %v: %v", e.Denied, err)
+	}
 }
