@@ -109,7 +109,7 @@ func baseRef(kindDir, mirror string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("kind's base files in %s: %w", files, err)
 	}
-	return "wasmbed/kind-base:" + hex.EncodeToString(h.Sum(nil))[:16], nil
+	return BaseRepository + ":" + hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
 // kindModuleDir is where the Go toolchain keeps the sigs.k8s.io/kind

@@ -52,9 +52,11 @@ func (e Engine) Restricted() bool { return !e.Privileged }
 // namespace, tmpfs /run and /tmp, and /dev/fuse on a fuse-overlayfs engine.
 // What remains of --privileged is: every capability (less the ones the
 // engine cannot grant), unmasked and writable /proc paths (the kubelet and
-// kube-proxy write sysctls), and /dev/kmsg (the kubelet's OOM watcher).
-// Read-write cgroup hierarchies are the node entrypoint's part: Docker has
-// no flag for them.
+// kube-proxy write sysctls), /dev/kmsg (the kubelet's OOM watcher), and a
+// devices cgroup that allows every device: on cgroup v1 a child cgroup
+// can allow no more than its parent, and runc writes "a *:* rwm" for each
+// privileged pod (kube-proxy) inside the node. Read-write cgroup
+// hierarchies are the node entrypoint's part: Docker has no flag for them.
 func (e Engine) NodeArgs() []string {
 	if e.Privileged {
 		return []string{"--privileged"}
@@ -63,7 +65,7 @@ func (e Engine) NodeArgs() []string {
 	for _, c := range e.Denied {
 		args = append(args, "--cap-drop="+strings.TrimPrefix(c, "CAP_"))
 	}
-	return append(args, "--security-opt=systempaths=unconfined", "--device=/dev/kmsg")
+	return append(args, "--security-opt=systempaths=unconfined", "--device=/dev/kmsg", "--device-cgroup-rule=a *:* rwm")
 }
 
 func (e Engine) String() string {

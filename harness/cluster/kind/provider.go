@@ -413,6 +413,16 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	return c.remove(ctx, cli, !c.reuse)
 }
 
+// Delete deletes the cluster, its network and its folder, kept or not.
+func (c *Cluster) Delete(ctx context.Context) error {
+	cli, err := images.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	return c.remove(ctx, cli, true)
+}
+
 func (c *Cluster) remove(ctx context.Context, cli *client.Client, deleteCluster bool) error {
 	var errs []error
 	if deleteCluster {

@@ -34,9 +34,14 @@ func needDocker(t *testing.T) {
 }
 
 // provider is the kind provider as the harness configures it: the offline
-// node image unless WASMBED_KIND_NODE_IMAGE names one.
-func provider(reuse bool) kind.Provider {
-	return kind.Provider{Reuse: reuse, NodeImage: env.NodeImage}
+// node image unless WASMBED_KIND_NODE_IMAGE names one, the cluster's logs
+// exported under reports/ if it fails to come up.
+func provider(t *testing.T, reuse bool) kind.Provider {
+	logs, err := workspace.ReportsDir("kind-test-" + time.Now().Format("20060102-150405"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kind.Provider{Reuse: reuse, NodeImage: env.NodeImage, LogsDir: logs}
 }
 
 // TestCreate boots a kind cluster with the SUT on this machine's engine and
@@ -53,7 +58,7 @@ func TestCreate(t *testing.T) {
 	defer cancel()
 	pr := progress.Stderr("kind-test")
 	start := time.Now()
-	cl, err := provider(false).Create(ctx, cluster.CreateOptions{Name: "wasmbed-kind-test", CRDDir: workspace.MustRoot() + "/sut/config/crd", Progress: pr})
+	cl, err := provider(t, false).Create(ctx, cluster.CreateOptions{Name: "wasmbed-kind-test", CRDDir: workspace.MustRoot() + "/sut/config/crd", Progress: pr})
 	if err != nil {
 		var unsupported *kind.Unsupported
 		if errors.As(err, &unsupported) {

@@ -46,7 +46,7 @@ func TestShimRewritesOnlyKindNodeRuns(t *testing.T) {
 	got := runShim(t, shimCfg(restricted), node...)
 	want := []string{"run", "--label=wasmbed.io/harness=true", "--label=wasmbed.io/owner=1.2", "--name", "x-control-plane",
 		"--label", kindClusterLabel + "=x", "--cap-add=ALL", "--cap-drop=SYS_RESOURCE",
-		"--security-opt=systempaths=unconfined", "--device=/dev/kmsg",
+		"--security-opt=systempaths=unconfined", "--device=/dev/kmsg", "--device-cgroup-rule=a *:* rwm",
 		"--security-opt", "seccomp=unconfined", "-e", "A=has spaces and 'quotes'", "img:tag"}
 	if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
 		t.Errorf("restricted node run:\n got %q\nwant %q", got, want)
@@ -111,7 +111,7 @@ func TestNodeArgs(t *testing.T) {
 		t.Errorf("privileged engine: %q", got)
 	}
 	got := Engine{Denied: []string{"CAP_SYS_RESOURCE", "CAP_BPF"}}.NodeArgs()
-	for _, want := range []string{"--cap-add=ALL", "--cap-drop=SYS_RESOURCE", "--cap-drop=BPF", "--security-opt=systempaths=unconfined", "--device=/dev/kmsg"} {
+	for _, want := range []string{"--cap-add=ALL", "--cap-drop=SYS_RESOURCE", "--cap-drop=BPF", "--security-opt=systempaths=unconfined", "--device=/dev/kmsg", "--device-cgroup-rule=a *:* rwm"} {
 		if !contains(got, want) {
 			t.Errorf("restricted engine: %q lacks %s", got, want)
 		}
