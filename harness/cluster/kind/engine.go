@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
@@ -141,11 +142,12 @@ func ProbeEngine(ctx context.Context, cli *client.Client, image string, pr Progr
 		engineSeen[id] = e
 		return e, nil
 	}
+	start := time.Now()
 	e, err := p.probe(ctx)
 	if err != nil {
 		return Engine{}, err
 	}
-	pr.Printf("Docker engine %s", e)
+	pr.Printf("Docker engine %s (probed with %d containers in %s)", e, p.tries, time.Since(start).Round(10*time.Millisecond))
 	writeEngine(cacheFile, e)
 	engineSeen[id] = e
 	return e, nil

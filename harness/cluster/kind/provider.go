@@ -39,8 +39,9 @@ const SUTNamespace = "wasmbed-system"
 // ReusedName is the cluster name when clusters are kept and reused.
 const ReusedName = "wasmbed"
 
-// Labels of kept clusters: not the harness label, so no sweep removes
-// them, but findable (`docker ps --filter label=wasmbed.io/kept`).
+// labelKept is "true" on the nodes of a kept cluster, whose harness label
+// is "kept", not "true", so that no sweep removes them
+// (`docker ps --filter label=wasmbed.io/kept=true` lists them).
 const labelKept = "wasmbed.io/kept"
 
 // NodeImage is a node image and what a cluster of it needs.
@@ -121,9 +122,16 @@ func (p Provider) Create(ctx context.Context, opts cluster.CreateOptions) (_ clu
 	if err != nil {
 		return nil, err
 	}
+	// Every label is set explicitly: a node image committed from a
+	// labelled build container carries that container's labels (Docker
+	// merges them into the image), and a node must not inherit a builder's
+	// owner.
 	labels := ownership.Labels(name, "kind")
+	labels[labelKept] = "false"
 	if p.Reuse {
-		labels = map[string]string{labelKept: "true", ownership.LabelRole: "kind", ownership.LabelRun: name}
+		labels[ownership.LabelHarness] = "kept" // not "true": no sweep removes it
+		labels[ownership.LabelOwner] = ""
+		labels[labelKept] = "true"
 	}
 	shim, err := newDockerShim(filepath.Join(dir, "bin"), engine, labels, name)
 	if err != nil {

@@ -195,3 +195,48 @@ func TestEngineProbeTriesWhatItReports(t *testing.T) {
 		t.Errorf("all capabilities but %v: %v", e.Denied, err)
 	}
 }
+
+// TestKeptClusterIsReused checks WASMBED_KEEP_CLUSTER: a kept cluster
+// outlives Stop, and the next Create adopts the same node rather than
+// creating one.
+func TestKeptClusterIsReused(t *testing.T) {
+	needDocker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
+	defer cancel()
+	pr := progress.Stderr("kind-test")
+	cli, err := images.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	nodeID := func(c *kind.Cluster) string {
+		insp, err := cli.ContainerInspect(ctx, c.NodeContainer(), client.ContainerInspectOptions{})
+		if err != nil {
+			t.Fatalf("node of the kept cluster: %v", err)
+		}
+		return insp.Container.ID
+	}
+	opts := cluster.CreateOptions{Name: "ignored-when-kept", CRDDir: workspace.MustRoot() + "/sut/config/crd", Progress: pr}
+	first, err := provider(t, true).Create(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1 := first.(*kind.Cluster)
+	defer c1.Delete(context.Background())
+	id := nodeID(c1)
+	if err := c1.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second, err := provider(t, true).Create(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := second.(*kind.Cluster)
+	defer c2.Delete(context.Background())
+	if got := nodeID(c2); got != id {
+		t.Errorf("the second Create made a new node (%s, was %s): the kept cluster was not reused", got[:12], id[:12])
+	}
+	if c2.Capabilities().GatewayEndpoint == "" {
+		t.Error("no gateway endpoint on the reused cluster")
+	}
+}
