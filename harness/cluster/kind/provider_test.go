@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +239,49 @@ func TestKeptClusterIsReused(t *testing.T) {
 	}
 	if c2.Capabilities().GatewayEndpoint == "" {
 		t.Error("no gateway endpoint on the reused cluster")
+	}
+}
+
+// TestInterruptedCreateLeavesNothing cancels Create as soon as kind's node
+// container exists, the way an interrupted run cancels it, and checks
+// that Create fails and leaves no container, network or folder behind.
+func TestInterruptedCreateLeavesNothing(t *testing.T) {
+	needDocker(t)
+	const name = "wasmbed-kind-interrupt"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cli, err := images.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	nodes := func(ctx context.Context) int {
+		l, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: client.Filters{}.Add("label", "io.x-k8s.kind.cluster="+name)})
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		return len(l.Items)
+	}
+	go func() {
+		_ = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Minute, true, func(ctx context.Context) (bool, error) {
+			return nodes(ctx) > 0, nil
+		})
+		cancel()
+	}()
+	_, err = provider(t, false).Create(ctx, cluster.CreateOptions{Name: name, CRDDir: workspace.MustRoot() + "/sut/config/crd", Progress: progress.Stderr("kind-test")})
+	if err == nil {
+		t.Fatal("Create succeeded although it was cancelled while kind created the node")
+	}
+	t.Logf("cancelled Create: %v", err)
+	bg := context.Background()
+	if n := nodes(bg); n != 0 {
+		t.Errorf("%d node container(s) left behind", n)
+	}
+	if _, err := cli.NetworkInspect(bg, name, client.NetworkInspectOptions{}); err == nil {
+		t.Errorf("network %s left behind", name)
+	}
+	if dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "wasmbed-kind-*-"+name+"-*")); len(dirs) > 0 {
+		t.Errorf("folders left behind: %v", dirs)
 	}
 }
