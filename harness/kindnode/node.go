@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -171,6 +172,12 @@ func componentImages(ctx context.Context, cli *client.Client, base, bin string, 
 	return refs, nil
 }
 
+// unownedImage is a commit change: Docker copies a container's labels
+// into an image committed from it, and an image must not carry the build
+// container's owner (a container run from it would inherit it, and a
+// sweep would take it for a dead owner's).
+const unownedImage = "LABEL " + ownership.LabelHarness + "=image " + ownership.LabelOwner + "= " + ownership.LabelRun + "= " + ownership.LabelRole + "=kind-node-image"
+
 // commitFiles tags ref as from plus files (executable), with changes.
 func commitFiles(ctx context.Context, cli *client.Client, from, ref string, files map[string][]byte, changes []string) error {
 	res, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{
@@ -183,7 +190,7 @@ func commitFiles(ctx context.Context, cli *client.Client, from, ref string, file
 	if err := copyInto(ctx, cli, res.ID, files, 0o755); err != nil {
 		return err
 	}
-	if _, err := cli.ContainerCommit(ctx, res.ID, client.ContainerCommitOptions{Reference: ref, Changes: changes}); err != nil {
+	if _, err := cli.ContainerCommit(ctx, res.ID, client.ContainerCommitOptions{Reference: ref, Changes: append(changes, unownedImage)}); err != nil {
 		return fmt.Errorf("commit %s: %w", ref, err)
 	}
 	return nil
@@ -253,7 +260,7 @@ func assemble(ctx context.Context, cli *client.Client, base, bin string, v Versi
 	}
 	if _, err := cli.ContainerCommit(ctx, res.ID, client.ContainerCommitOptions{
 		Reference: ref,
-		Changes:   imageChanges,
+		Changes:   append(slices.Clone(imageChanges), unownedImage),
 	}); err != nil {
 		return fmt.Errorf("commit %s: %w", ref, err)
 	}

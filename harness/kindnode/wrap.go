@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -64,7 +65,7 @@ func Wrap(ctx context.Context, cli *client.Client, image string, pr Progress) (s
 	if _, err := cli.CopyToContainer(ctx, res.ID, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf}); err != nil {
 		return "", fmt.Errorf("wrap %s: %w", image, err)
 	}
-	if _, err := cli.ContainerCommit(ctx, res.ID, client.ContainerCommitOptions{Reference: ref, Changes: imageChanges}); err != nil {
+	if _, err := cli.ContainerCommit(ctx, res.ID, client.ContainerCommitOptions{Reference: ref, Changes: append(slices.Clone(imageChanges), unownedImage)}); err != nil {
 		return "", fmt.Errorf("wrap %s: commit %s: %w", image, ref, err)
 	}
 	return ref, nil

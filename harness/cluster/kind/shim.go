@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -189,9 +188,4 @@ func setenv(vars map[string]string) func() {
 			}
 		}
 	}
-}
-
-// inPath reports whether dir is on PATH (for tests).
-func inPath(dir string) bool {
-	return slices.Contains(filepath.SplitList(os.Getenv("PATH")), dir)
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -126,6 +127,11 @@ func TestHasImage(t *testing.T) {
 	if !hasImage(list, "wasmbed/gateway:abc") || hasImage(list, "wasmbed/gateway:abd") || hasImage(list, "gateway:abc") {
 		t.Error("hasImage matches the wrong names")
 	}
+}
+
+// inPath reports whether dir is on PATH.
+func inPath(dir string) bool {
+	return slices.Contains(filepath.SplitList(os.Getenv("PATH")), dir)
 }
 
 func contains(list []string, s string) bool {
