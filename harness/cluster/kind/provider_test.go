@@ -15,15 +15,22 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wasmbed/wasmbed/harness/cluster"
 	"github.com/wasmbed/wasmbed/harness/cluster/kind"
 	"github.com/wasmbed/wasmbed/harness/env"
+	"github.com/wasmbed/wasmbed/harness/fleet"
 	"github.com/wasmbed/wasmbed/harness/images"
+	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/progress"
+	"github.com/wasmbed/wasmbed/harness/tokens"
 	"github.com/wasmbed/wasmbed/harness/workspace"
+	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/pki"
 )
 
@@ -136,6 +143,44 @@ func TestCreate(t *testing.T) {
 	}
 	t.Logf("TLS to the in-cluster gateway at %s: certificate %q issued by %q", c.Capabilities().GatewayEndpoint,
 		state.PeerCertificates[0].Subject.CommonName, state.PeerCertificates[0].Issuer.CommonName)
+
+	// A device enrols from the host, as the firmware does in the field: an
+	// operator's one-time token, the CA in flash, the gateway's host port.
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := wasmbedv1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	k, err := ctrlclient.New(c.RESTConfig(), ctrlclient.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const devName = "kind-test-device"
+	tok, err := tokens.Create(ctx, k, kind.SUTNamespace, tokens.Options{DeviceName: devName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	devices := &fleet.InProcessBackend{}
+	defer devices.Close(context.Background())
+	logDir := t.TempDir()
+	if _, err := devices.Launch(ctx, fleet.Spec{Name: devName, Profile: "process", Gateway: c.Capabilities().GatewayEndpoint,
+		CA: secret.Data[pki.KeyTrust], Token: tok, LogDir: logDir}); err != nil {
+		t.Fatal(err)
+	}
+	var phase wasmbedv1.DevicePhase
+	if err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		phase, _ = observe.DevicePhase(k, kind.SUTNamespace, devName)(ctx)
+		return phase == wasmbedv1.DeviceConnected, nil
+	}); err != nil {
+		log, _ := os.ReadFile(filepath.Join(logDir, "device-"+devName+".log"))
+		t.Fatalf("device %s did not enrol and connect through the in-cluster gateway (phase %q); its log:\n%s", devName, phase, log)
+	}
+	t.Logf("device %s enrolled through %s and is %s", devName, c.Capabilities().GatewayEndpoint, phase)
+	if err := devices.Close(ctx); err != nil {
+		t.Errorf("stop the device: %v", err)
+	}
 
 	node := c.NodeContainer()
 	if err := c.Stop(ctx); err != nil {
