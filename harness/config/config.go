@@ -71,6 +71,10 @@ type Config struct {
 	// QEMUTests and DockerTests enable the package tests that boot QEMU
 	// guests and build images or run containers.
 	QEMUTests, DockerTests bool
+	// KindTests enables the package tests that boot a kind cluster.
+	KindTests bool
+	// BenchKindCold makes the kind benchmark measure a cold start too.
+	BenchKindCold bool
 	// QEMUMax caps the QEMU capacity benchmark's fleet.
 	QEMUMax int
 	// UpdateREADME makes the README table tests rewrite the tables

@@ -10,6 +10,24 @@ import (
 	"github.com/wasmbed/wasmbed/harness/workspace"
 )
 
+// NodeImage returns the kind provider's node image source: ref (the
+// configuration's WASMBED_KIND_NODE_IMAGE, with kind's own CNI) if set,
+// else the offline image harness/kindnode builds (bridge CNI, its kubeadm
+// patches).
+func NodeImage(ref string) func(context.Context, cluster.Progress) (kind.NodeImage, error) {
+	return func(ctx context.Context, pr cluster.Progress) (kind.NodeImage, error) {
+		if ref != "" {
+			return kind.NodeImage{Ref: ref, DefaultCNI: true}, nil
+		}
+		built, err := kindnode.Ensure(ctx, kindnode.Options{Progress: pr})
+		if err != nil {
+			return kind.NodeImage{}, err
+		}
+		patches, err := kindnode.KubeadmPatches()
+		return kind.NodeImage{Ref: built, KubeadmPatches: patches}, err
+	}
+}
+
 // kindProvider returns the kind provider for cfg: the node image it names
 // (WASMBED_KIND_NODE_IMAGE) or one built offline by harness/kindnode, the
 // cluster kept and reused under -wasmbed.keep-cluster, and cluster logs
@@ -20,13 +38,7 @@ func kindProvider(cfg *config.Config) cluster.Provider {
 		logs, _ = workspace.ReportsDir(cfg.RunID)
 	}
 	return kind.Provider{
-		NodeImage: func(ctx context.Context, pr cluster.Progress) (string, bool, error) {
-			if cfg.KindNodeImage != "" {
-				return cfg.KindNodeImage, true, nil
-			}
-			ref, err := kindnode.Ensure(ctx, kindnode.Options{Progress: pr})
-			return ref, false, err
-		},
+		NodeImage:    NodeImage(cfg.KindNodeImage),
 		Reuse:        cfg.KeepCluster,
 		LogsDir:      logs,
 		TimeoutScale: cfg.TimeoutScale,

@@ -26,8 +26,8 @@ func TestKindProviderFollowsTheConfiguration(t *testing.T) {
 	if !kp.Reuse {
 		t.Error("-wasmbed.keep-cluster did not reach the kind provider")
 	}
-	ref, given, err := kp.NodeImage(context.Background(), nil)
-	if err != nil || ref != "example/node:v1" || !given {
-		t.Errorf("node image %q given=%v err=%v, want the configured one", ref, given, err)
+	img, err := kp.NodeImage(context.Background(), nil)
+	if err != nil || img.Ref != "example/node:v1" || !img.DefaultCNI {
+		t.Errorf("node image %+v err=%v, want the configured one, with kind's own CNI", img, err)
 	}
 }

@@ -3,9 +3,11 @@ package kind
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -78,10 +80,34 @@ func Deploy(ctx context.Context, rc *rest.Config, m *Manifests, pr Progress, tim
 			return d.Status.ObservedGeneration >= d.Generation && d.Status.UpdatedReplicas == want &&
 				d.Status.AvailableReplicas == want, nil
 		}); err != nil {
-			return err
+			return fmt.Errorf("%w\n%s", err, podReport(ctx, c, u.GetNamespace()))
 		}
 	}
 	return nil
+}
+
+// podReport says, pod by pod, why a namespace's containers are not
+// ready: the waiting reason and the last termination message.
+func podReport(ctx context.Context, c client.Client, ns string) string {
+	var pods corev1.PodList
+	if err := c.List(ctx, &pods, client.InNamespace(ns)); err != nil {
+		return "pods of " + ns + ": " + err.Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "pods in %s:", ns)
+	for _, p := range pods.Items {
+		fmt.Fprintf(&b, "\n  %s: %s", p.Name, p.Status.Phase)
+		for _, st := range p.Status.ContainerStatuses {
+			fmt.Fprintf(&b, "; %s ready=%v restarts=%d", st.Name, st.Ready, st.RestartCount)
+			if w := st.State.Waiting; w != nil {
+				fmt.Fprintf(&b, " waiting: %s %s", w.Reason, w.Message)
+			}
+			if t := st.LastTerminationState.Terminated; t != nil {
+				fmt.Fprintf(&b, " last exit %d: %s %s", t.ExitCode, t.Reason, t.Message)
+			}
+		}
+	}
+	return b.String()
 }
 
 func apply(ctx context.Context, c client.Client, u *unstructured.Unstructured) error {
