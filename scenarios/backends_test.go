@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmbed/wasmbed/harness/containers"
 	"github.com/wasmbed/wasmbed/harness/env"
+	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/sutproc"
 	"github.com/wasmbed/wasmbed/harness/testbed"
 )
@@ -25,10 +26,15 @@ type deviceBackend struct {
 	backend string
 	// labels are added to every spec.
 	labels Labels
-	// heavy marks backends where each device is expensive (a QEMU guest
-	// costs ~200 MiB and seconds of CPU to boot): fleet-size specs are not
-	// registered for them; the qemu label has its own 8-device spec.
-	heavy bool
+	// fleets: each device is cheap, so the fleet-size specs (Label
+	// "scale") run here. A QEMU guest costs ~200 MiB and seconds of CPU to
+	// boot and a container device its own network plumbing; the qemu
+	// label has its own 8-device spec.
+	fleets bool
+	// gatewayOnly: the specs that attack the gateway with a hand-made
+	// client rather than a device run here. They exercise the gateway,
+	// which is the same on every row, so one row is enough.
+	gatewayOnly bool
 	// liveRedirect: Device.Redirect moves a running device at once (a QEMU
 	// guest's serial bridge restarts); otherwise it takes effect at the
 	// device's next start.
@@ -38,10 +44,18 @@ type deviceBackend struct {
 	options func(ctx context.Context, e *env.Env) testbed.Options
 }
 
+// deviceBackends is the backend matrix: every forEachBackend spec runs on
+// every row, except that the fleet-size specs run only where fleets is set
+// and the gateway-only specs only where gatewayOnly is set.
+//
+//	row               devices               SUT        fleets  gatewayOnly
+//	(configured)      WASMBED_DEVICES       processes  yes     yes
+//	on QEMU guests    qemu                  processes  no      no
+//	in containers     containers            containers no      no
 var deviceBackends = []deviceBackend{
-	{},
-	{suffix: "on QEMU guests", backend: "qemu", labels: Label("qemu"), heavy: true, liveRedirect: true},
-	{suffix: "in containers", labels: Label("containers"), heavy: true, options: containerTestbed},
+	{fleets: true, gatewayOnly: true},
+	{suffix: "on QEMU guests", backend: "qemu", labels: Label("qemu"), liveRedirect: true},
+	{suffix: "in containers", backend: "containers", labels: Label("containers"), options: containerTestbed},
 }
 
 // containerTestbed runs the gateway and controller as containers against
@@ -57,8 +71,9 @@ func containerTestbed(ctx context.Context, e *env.Env) testbed.Options {
 	}
 }
 
-// newTestbed gives the spec a namespace, the SUT and this backend's devices.
-func (b deviceBackend) newTestbed(ctx context.Context) (*env.Env, *testbed.Testbed) {
+// newTestbed gives the spec a namespace, the SUT and this backend's
+// devices, and the pollers of that namespace.
+func (b deviceBackend) newTestbed(ctx context.Context) (*env.Env, *testbed.Testbed, observe.Namespace) {
 	GinkgoHelper()
 	e := newEnv(ctx)
 	opts := testbed.Options{Backend: b.backend}
@@ -67,7 +82,7 @@ func (b deviceBackend) newTestbed(ctx context.Context) (*env.Env, *testbed.Testb
 	}
 	tb, err := testbed.New(ctx, e, opts)
 	Expect(err).NotTo(HaveOccurred())
-	return e, tb
+	return e, tb, e.Observe()
 }
 
 // forEachBackend registers body's specs once per device backend.

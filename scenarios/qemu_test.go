@@ -3,10 +3,8 @@ package scenarios
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -37,53 +35,51 @@ var restoredRE = regexp.MustCompile(`msg="app restored" .*app=greeter digest=([0
 
 var _ = Describe("QEMU devices", Label("qemu"), func() {
 	var (
-		e  *env.Env
-		tb *testbed.Testbed
+		e   *env.Env
+		tb  *testbed.Testbed
+		obs observe.Namespace
 	)
 	BeforeEach(func(ctx SpecContext) {
 		e, tb = newTestbed(ctx, testbed.Options{Backend: "qemu"})
+		obs = e.Observe()
 	})
 
 	for _, profile := range []string{"arm64-virt", "riscv64-virt", "x86_64-microvm"} {
 		It("enrols a "+profile+" guest, runs the hello app and reports it Running, and survives a runaway recursion", func(ctx SpecContext) {
+			By("given a " + profile + " guest provisioned with a token")
 			d, err := tb.NewDevice(ctx, "guest", testbed.DeviceOptions{Token: true, Profile: profile})
 			Expect(err).NotTo(HaveOccurred())
-			Eventually(ctx, observe.DevicePhase(e.Client, e.Namespace, "guest"), time.Minute).Should(Equal(wasmbedv1.DeviceConnected))
-			dev, err := observe.Device(e.Client, e.Namespace, "guest")(ctx)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(dev.Spec.Profile).To(Equal(profile))
+
+			By("when it boots and an app is deployed to it")
+			Eventually(ctx, obs.DevicePhase("guest"), scaled(time.Minute)).Should(Equal(wasmbedv1.DeviceConnected))
 			app := appspec.FromFixture(e.Namespace, "hello", fixtures.Hello, appspec.Options{Devices: []string{"guest"}})
 			Expect(e.Client.Create(ctx, app)).To(Succeed())
-			Eventually(ctx, observe.AppPhase(e.Client, e.Namespace, "hello"), time.Minute).Should(Equal(wasmbedv1.AppPhaseRunning))
+
+			By("then it is enrolled under its profile and runs the app")
+			dev, err := obs.Device("guest")(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(dev.Spec.Profile).To(Equal(profile))
+			Eventually(ctx, obs.AppPhase("hello"), scaled(time.Minute)).Should(Equal(wasmbedv1.AppPhaseRunning))
 			Eventually(d.Log).Should(ContainSubstring(fixtures.Get(fixtures.Hello).LogLine))
 
-			By("unbounded recursion fails the app, not the guest: its stack is bounded on every profile")
+			By("and unbounded recursion fails the app, not the guest: its stack is bounded on every profile")
 			bomb := appspec.FromFixture(e.Namespace, "recursion", fixtures.Recursion, appspec.Options{Devices: []string{"guest"}, MaxRestarts: ptr32(0)})
 			Expect(e.Client.Create(ctx, bomb)).To(Succeed())
-			Eventually(ctx, observe.DeviceApp(e.Client, e.Namespace, "guest", "recursion"), time.Minute).Should(HaveField("Reason", string(fixtures.Get(fixtures.Recursion).Reason)))
-			Consistently(ctx, observe.DevicePhase(e.Client, e.Namespace, "guest"), 2*time.Second).Should(Equal(wasmbedv1.DeviceConnected))
-			Expect(observe.DeviceApp(e.Client, e.Namespace, "guest", "hello")(ctx)).To(HaveField("State", wasmbedv1.AppRunning))
+			Eventually(ctx, obs.DeviceApp("guest", "recursion"), scaled(time.Minute)).Should(HaveField("Reason", string(fixtures.Get(fixtures.Recursion).Reason)))
+			Consistently(ctx, obs.DevicePhase("guest"), 2*time.Second).Should(Equal(wasmbedv1.DeviceConnected))
+			Expect(obs.DeviceApp("guest", "hello")(ctx)).To(HaveField("State", wasmbedv1.AppRunning))
 		})
 	}
 
 	It("runs 8 mixed guests at once", Label("scale"), func(ctx SpecContext) {
-		var wg sync.WaitGroup
-		errs := make(chan error, 8)
-		for i := range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, err := tb.NewDevice(ctx, fmt.Sprintf("mix-%d", i), testbed.DeviceOptions{Token: true})
-				errs <- err
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			Expect(err).NotTo(HaveOccurred())
-		}
-		Eventually(ctx, observe.PhaseCounts(e.Client, e.Namespace), 3*time.Minute).Should(HaveKeyWithValue(wasmbedv1.DeviceConnected, 8))
-		devs, err := observe.Devices(e.Client, e.Namespace)(ctx)
+		By("given 8 guests, the profiles taken in turn")
+		By("when they all boot at once")
+		_, err := tb.ConnectedDevices(ctx, 8, testbed.FleetOptions{Prefix: "mix", Timeout: 3 * time.Minute})
+		Expect(err).NotTo(HaveOccurred())
+
+		By("then all 8 are Connected, across all three profiles")
+		Expect(obs.PhaseCounts()(ctx)).To(HaveKeyWithValue(wasmbedv1.DeviceConnected, 8))
+		devs, err := obs.Devices()(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		profiles := map[string]int{}
 		for _, d := range devs {
@@ -93,12 +89,17 @@ var _ = Describe("QEMU devices", Label("qemu"), func() {
 	})
 
 	It("keeps its identity across a reboot: no re-enrolment, the same Device", func(ctx SpecContext) {
+		By("given an enrolled guest")
 		d, uid := connectedDevice(ctx, e, tb, "stable")
 		key := fleet.PublicKey(d)
+
+		By("when it is reset")
 		Expect(guest(d).Guest().Reset(ctx)).To(Succeed())
+
+		By("then it comes back enrolled, as the same Device with the same key, enrolled once")
 		Eventually(d.Log).Should(MatchRegexp(`device starting.*enrolled=true`))
-		Eventually(ctx, observe.DevicePhase(e.Client, e.Namespace, "stable"), time.Minute).Should(Equal(wasmbedv1.DeviceConnected))
-		dev, err := observe.Device(e.Client, e.Namespace, "stable")(ctx)
+		Eventually(ctx, obs.DevicePhase("stable"), scaled(time.Minute)).Should(Equal(wasmbedv1.DeviceConnected))
+		dev, err := obs.Device("stable")(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(dev.UID).To(Equal(uid))
 		Expect(dev.Spec.PublicKey).To(Equal(key))
@@ -109,11 +110,13 @@ var _ = Describe("QEMU devices", Label("qemu"), func() {
 	})
 
 	It("survives a power cut during an app install with the old or the new version intact, then converges", func(ctx SpecContext) {
+		By("given a guest running v1 of an app")
 		d, _ := connectedDevice(ctx, e, tb, "flaky")
 		app := appspec.FromFixture(e.Namespace, "greeter", fixtures.HelloV1, appspec.Options{Devices: []string{"flaky"}})
 		Expect(e.Client.Create(ctx, app)).To(Succeed())
-		Eventually(ctx, observe.AppPhase(e.Client, e.Namespace, "greeter"), time.Minute).Should(Equal(wasmbedv1.AppPhaseRunning))
+		Eventually(ctx, obs.AppPhase("greeter"), scaled(time.Minute)).Should(Equal(wasmbedv1.AppPhaseRunning))
 
+		By("when v2 is rolled out and the power is cut while the guest is receiving it")
 		// v2 is a 300 KiB module: seconds on a serial line, time to pull the plug.
 		v2 := fixtures.Large.Wasm()
 		sum := sha256.Sum256(v2)
@@ -123,33 +126,44 @@ var _ = Describe("QEMU devices", Label("qemu"), func() {
 		Expect(e.Client.Get(ctx, client.ObjectKeyFromObject(app), app)).To(Succeed())
 		app.Spec.Module = wasmbedv1.ModuleSource{ConfigMapRef: &wasmbedv1.KeyReference{Name: "v2", Key: "app.wasm"}, SHA256: v2Digest}
 		Expect(e.Client.Update(ctx, app)).To(Succeed())
-		gwLog := func() string { return readFile(tb.SUT.Gateway("").LogPath()) }
-		Eventually(gwLog).Should(MatchRegexp(`msg="app sent" .*app=greeter digest=` + v2Digest[:12]))
+		receiving := regexp.MustCompile(`msg="app receiving" .*app=greeter digest=` + v2Digest[:12])
+		installed := regexp.MustCompile(`msg="app installed" .*app=greeter digest=` + v2Digest)
+		Eventually(d.Log, scaled(time.Minute)).Should(MatchRegexp(receiving.String()), "the guest starts receiving v2")
 		d.Kill()
 
+		By("then the cut landed during the install: v2 had begun arriving and was not installed")
+		cut := d.Log() // the guest is off: its console ends at the cut
+		Expect(cut).To(MatchRegexp(receiving.String()))
+		Expect(cut).NotTo(MatchRegexp(installed.String()), "the install of v2 had completed before the cut")
+
+		By("and after power returns the app is one version or the other, never torn, and the rollout converges on v2")
 		Expect(d.Start(ctx)).To(Succeed())
-		Eventually(d.Log, time.Minute).Should(MatchRegexp(`msg="app restored" .*app=greeter`))
+		Eventually(d.Log, scaled(time.Minute)).Should(MatchRegexp(`msg="app restored" .*app=greeter`))
 		restored := restoredRE.FindAllStringSubmatch(d.Log(), -1)
 		Expect(restored).NotTo(BeEmpty())
 		got := restored[len(restored)-1][1]
 		Expect(got).To(BeElementOf(fixtures.HelloV1.Digest(), v2Digest), "after the power cut the app is one version or the other, never torn")
 		AddReportEntry("version after the power cut", got[:12])
-		Eventually(ctx, observe.DeviceApp(e.Client, e.Namespace, "flaky", "greeter"), 2*time.Minute).Should(And(
+		Eventually(ctx, obs.DeviceApp("flaky", "greeter"), scaled(2*time.Minute)).Should(And(
 			HaveField("Digest", v2Digest), HaveField("State", wasmbedv1.AppRunning)))
 	})
 
 	It("re-enrols after a factory reset only with a fresh token", func(ctx SpecContext) {
+		By("given an enrolled guest")
 		d, uid := connectedDevice(ctx, e, tb, "reborn")
 		oldKey := fleet.PublicKey(d)
 		q := guest(d)
+
+		By("when it is factory reset and boots with the spent token left in its provisioning")
 		Expect(d.Stop(ctx)).To(Succeed())
 		Expect(q.Guest().FactoryReset(ctx)).To(Succeed())
 		Expect(d.Start(ctx)).To(Succeed())
-		By("the spent token left in its provisioning is refused")
-		Eventually(d.Log, time.Minute).Should(ContainSubstring("reason=token_reused"))
-		Expect(observe.Devices(e.Client, e.Namespace)(ctx)).To(HaveLen(1))
 
-		By("a fresh token bound to its name lets it back in, with its new key")
+		By("then the spent token is refused")
+		Eventually(d.Log, scaled(time.Minute)).Should(ContainSubstring("reason=token_reused"))
+		Expect(obs.Devices()(ctx)).To(HaveLen(1))
+
+		By("when it is provisioned with a fresh token bound to its name")
 		Expect(d.Stop(ctx)).To(Succeed())
 		ca, err := tb.CABundle(ctx)
 		Expect(err).NotTo(HaveOccurred())
@@ -157,19 +171,26 @@ var _ = Describe("QEMU devices", Label("qemu"), func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(q.Reprovision(ctx, ca, tok)).To(Succeed())
 		Expect(d.Start(ctx)).To(Succeed())
-		Eventually(ctx, observe.DevicePhase(e.Client, e.Namespace, "reborn"), time.Minute).Should(Equal(wasmbedv1.DeviceConnected))
-		dev, err := observe.Device(e.Client, e.Namespace, "reborn")(ctx)
+
+		By("then it is back as the same Device, re-keyed")
+		Eventually(ctx, obs.DevicePhase("reborn"), scaled(time.Minute)).Should(Equal(wasmbedv1.DeviceConnected))
+		dev, err := obs.Device("reborn")(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(dev.Spec.PublicKey).NotTo(Equal(oldKey), "a wiped device has a new key")
 		Expect(dev.UID).To(Equal(uid), "the same Device, re-keyed")
 	})
 
 	It("goes Disconnected when its serial link is cut and Connected when it is restored", func(ctx SpecContext) {
+		By("given an enrolled guest")
 		d, _ := connectedDevice(ctx, e, tb, "wired")
 		g := guest(d).Guest()
+
+		By("when its serial link is cut, then it is Disconnected")
 		g.Cut()
-		Eventually(ctx, observe.DevicePhase(e.Client, e.Namespace, "wired"), 30*time.Second).Should(Equal(wasmbedv1.DeviceDisconnected))
+		Eventually(ctx, obs.DevicePhase("wired"), scaled(30*time.Second)).Should(Equal(wasmbedv1.DeviceDisconnected))
+
+		By("when the link is restored, then it is Connected again")
 		g.Restore()
-		Eventually(ctx, observe.DevicePhase(e.Client, e.Namespace, "wired"), time.Minute).Should(Equal(wasmbedv1.DeviceConnected))
+		Eventually(ctx, obs.DevicePhase("wired"), scaled(time.Minute)).Should(Equal(wasmbedv1.DeviceConnected))
 	})
 })

@@ -54,6 +54,9 @@ var _ = Describe("API", Label("smoke"), func() {
 	BeforeEach(func(ctx SpecContext) { e = newEnv(ctx) })
 
 	It("installs the Device, Application and Gateway CRDs", func(ctx SpecContext) {
+		By("given a cluster the harness booted")
+		By("when the CRDs are read back from the API server")
+		By("then each is Established, with a status subresource and short names")
 		for _, name := range []string{"devices.wasmbed.io", "applications.wasmbed.io", "gateways.wasmbed.io"} {
 			crd := &apiextensionsv1.CustomResourceDefinition{}
 			Expect(e.Client.Get(ctx, client.ObjectKey{Name: name}, crd)).To(Succeed())
@@ -67,6 +70,9 @@ var _ = Describe("API", Label("smoke"), func() {
 	})
 
 	It("accepts valid objects", func(ctx SpecContext) {
+		By("given valid Devices, Applications and a Gateway")
+		By("when they are created, and a status written")
+		By("then the API server accepts them and applies the schema's defaults")
 		dev := validDevice(e.Namespace, "dev-1")
 		Expect(e.Client.Create(ctx, dev)).To(Succeed())
 		Expect(dev.Spec.Failsafe).To(Equal(wasmbedv1.FailsafeRTL), "defaulted by the schema")
@@ -102,7 +108,9 @@ var _ = Describe("API", Label("smoke"), func() {
 
 	DescribeTable("refuses invalid objects with a message a person can act on",
 		func(ctx SpecContext, build func(ns string) client.Object, status bool, message string) {
+			By("given an invalid object")
 			obj := build(e.Namespace)
+			By("when it is created (or its status written)")
 			var err error
 			if status {
 				// Create drops status; write it through the subresource.
@@ -113,6 +121,7 @@ var _ = Describe("API", Label("smoke"), func() {
 			} else {
 				err = e.Client.Create(ctx, obj)
 			}
+			By("then the API server refuses it with a message that names the field and the rule")
 			Expect(err).To(HaveOccurred())
 			Expect(err.Error()).To(ContainSubstring(message))
 		},
@@ -169,14 +178,17 @@ var _ = Describe("API", Label("smoke"), func() {
 	)
 
 	It("shows devices with kubectl as a user would see them", func(ctx SpecContext) {
+		By("given a Connected Device")
 		dev := validDevice(e.Namespace, "dev-1")
 		Expect(e.Client.Create(ctx, dev)).To(Succeed())
 		now := metav1.Now()
 		dev.Status = wasmbedv1.DeviceStatus{Phase: wasmbedv1.DeviceConnected, Gateway: "gw-a", LastHeartbeat: &now}
 		Expect(e.Client.Status().Update(ctx, dev)).To(Succeed())
 
+		By("when a user runs kubectl get devices")
 		out, err := e.Kubectl(ctx, "get", "devices")
 		Expect(err).NotTo(HaveOccurred())
+		By("then it prints the phase, gateway and arch columns, and the key is a selectable field")
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		Expect(lines).To(HaveLen(2))
 		Expect(strings.Fields(lines[0])).To(Equal([]string{"NAME", "PHASE", "GATEWAY", "ARCH", "LAST-HEARTBEAT", "AGE"}))

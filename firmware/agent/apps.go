@@ -44,6 +44,10 @@ func (a *Agent) handleApps(ctx context.Context, sc *sessionConn, env protocol.En
 		a.uploadsMu.Lock()
 		a.uploads[m.App] = &upload{deploy: m, data: make([]byte, 0, m.Size)}
 		a.uploadsMu.Unlock()
+		// The install of this version starts here and ends with "app
+		// installed" (or "deploy failed"): a person reading the log after
+		// a power cut sees which side of it the cut fell on.
+		a.log.Info("app receiving", "app", m.App, "digest", short(m.Digest), "bytes", m.Size, "chunks", m.Chunks)
 		if m.Chunks == 0 {
 			return a.finishUpload(ctx, sc, m.App)
 		}

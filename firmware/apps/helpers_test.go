@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/onsi/gomega"
+
 	"github.com/wasmbed/wasmbed/firmware/flash"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
 	"github.com/wasmbed/wasmbed/sut/abi"
@@ -224,16 +226,10 @@ func (e *env) status(name string) (AppStatus, bool) {
 	return AppStatus{}, false
 }
 
-// waitFor polls cond until it holds or the deadline passes.
+// waitFor waits, with Gomega's Eventually, until cond holds.
 func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	NewWithT(t).Eventually(cond).WithTimeout(timeout).WithPolling(2*time.Millisecond).Should(BeTrue(), "timed out after %v waiting for %s", timeout, what)
 }
 
 // waitState waits until the app reports state and returns its status.

@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -134,5 +135,26 @@ func TestTopicPatternsValidated(t *testing.T) {
 		if err := validPattern(p); err == nil {
 			t.Errorf("%q accepted", p)
 		}
+	}
+}
+
+// The sink fixture logs each message as "<topic> <data>": what the pub/sub
+// scenario reads back from a device's log.
+func TestSinkLogsWhatItReceives(t *testing.T) {
+	e := newEnv(t, Options{})
+	spec := specFor("sink", fixtures.Sink)
+	spec.Capabilities.Subscribe = []string{fixtures.TopicEchoOut, fixtures.TopicSensorAvg}
+	e.mustInstall(spec, fixtures.Sink)
+	e.waitState("sink", StateRunning)
+	sent := [][2]string{{fixtures.TopicEchoOut, "12"}, {fixtures.TopicSensorAvg, "-3"}, {fixtures.TopicEchoOut, ""}, {fixtures.TopicEchoOut, "a b"}}
+	for _, m := range sent {
+		if n := e.m.Deliver(m[0], []byte(m[1])); n != 1 {
+			t.Fatalf("%q delivered to %d apps", m, n)
+		}
+	}
+	e.waitOutput("sink", "echo/out a b", 1)
+	want := []string{"echo/out 12", "sensor/avg -3", "echo/out ", "echo/out a b"}
+	if got := e.logs.output("sink"); !slices.Equal(got, want) {
+		t.Errorf("sink logged %q, want %q", got, want)
 	}
 }

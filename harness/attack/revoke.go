@@ -31,7 +31,7 @@ func (t *Target) Revoked(ctx context.Context) (*Identity, error) {
 	if err := t.Client.Patch(ctx, dev, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"revoked":true}}`))); err != nil {
 		return nil, fmt.Errorf("revoke %s: %w", id.Name, err)
 	}
-	err = poll(ctx, 30*time.Second, func(ctx context.Context) (bool, error) {
+	err = poll(ctx, t.timeout(30*time.Second), func(ctx context.Context) (bool, error) {
 		var s corev1.Secret
 		if err := t.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: pki.DefaultSecretName}, &s); err != nil {
 			return false, err
@@ -49,7 +49,7 @@ func (t *Target) Revoked(ctx context.Context) (*Identity, error) {
 // is refused, and returns that condition's message.
 func (t *Target) RevocationOnStatus(ctx context.Context, name string) (string, error) {
 	var msg string
-	err := poll(ctx, 30*time.Second, func(ctx context.Context) (bool, error) {
+	err := poll(ctx, t.timeout(30*time.Second), func(ctx context.Context) (bool, error) {
 		var d wasmbedv1.Device
 		if err := t.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: name}, &d); err != nil {
 			return false, err

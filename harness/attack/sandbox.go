@@ -43,7 +43,7 @@ func (t *Target) hostileApp(ctx context.Context, app *wasmbedv1.Application, dev
 		}
 	}()
 	var onDevice wasmbedv1.DeviceAppStatus
-	err := poll(ctx, 60*time.Second, func(ctx context.Context) (bool, error) {
+	err := poll(ctx, t.timeout(60*time.Second), func(ctx context.Context) (bool, error) {
 		var d wasmbedv1.Device
 		if err := t.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: device}, &d); err != nil {
 			return false, err
@@ -65,7 +65,7 @@ func (t *Target) hostileApp(ctx context.Context, app *wasmbedv1.Application, dev
 	if !strings.Contains(onDevice.LastError, detail) {
 		return out, fmt.Errorf("app %s failed with %s but %q does not say %q", app.Name, want, onDevice.LastError, detail)
 	}
-	err = poll(ctx, 30*time.Second, func(ctx context.Context) (bool, error) {
+	err = poll(ctx, t.timeout(30*time.Second), func(ctx context.Context) (bool, error) {
 		var a wasmbedv1.Application
 		if err := t.Client.Get(ctx, client.ObjectKeyFromObject(app), &a); err != nil {
 			return false, err
@@ -93,7 +93,7 @@ func (t *Target) removeApp(ctx context.Context, app *wasmbedv1.Application, devi
 	if err := t.Client.Delete(ctx, app); err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}
-	err := poll(ctx, 20*time.Second, func(ctx context.Context) (bool, error) {
+	err := poll(ctx, t.timeout(20*time.Second), func(ctx context.Context) (bool, error) {
 		err := t.Client.Get(ctx, client.ObjectKeyFromObject(app), &wasmbedv1.Application{})
 		return apierrors.IsNotFound(err), nil
 	})

@@ -158,7 +158,7 @@ func slowloris(ctx context.Context, t *Target) (Outcome, error) {
 	}
 	defer h.Close()
 	bound := t.HandshakeTimeout + time.Second
-	lives, err := h.Wait(ctx, 2*bound)
+	lives, err := h.Wait(ctx, t.timeout(2*bound))
 	out := Outcome{Refusals: n, Evidence: []string{"source=" + src + ":"}}
 	if err != nil {
 		return out, err
@@ -190,7 +190,7 @@ func connectionCap(ctx context.Context, t *Target) (Outcome, error) {
 		return Outcome{}, err
 	}
 	defer h.Close()
-	lives, err := h.Wait(ctx, 2*(t.HandshakeTimeout+time.Second))
+	lives, err := h.Wait(ctx, t.timeout(2*(t.HandshakeTimeout+time.Second)))
 	fast := 0
 	for _, l := range lives {
 		if l < t.HandshakeTimeout/2 {

@@ -52,14 +52,27 @@ type Target struct {
 	SignedDevice string
 	ModuleSigner ed25519.PrivateKey
 	// Metric reads the gateway's metric family name, summed over the series
-	// whose labels include labels.
+	// whose labels include labels; an error wrapping sutproc.ErrNoFamily if
+	// the gateway exposes no such family (sutproc.Gateway.Metric).
 	Metric func(ctx context.Context, name string, labels map[string]string) (float64, error)
+	// TimeoutScale multiplies the attacks' waits for an effect
+	// (WASMBED_TIMEOUT_SCALE); 1 if zero. The bounds an attack asserts on
+	// what it measured are not scaled.
+	TimeoutScale float64
 
 	sources atomic.Uint32
 
 	mu         sync.Mutex
 	created    map[string]bool // "Kind/name"
 	identities map[string]*Identity
+}
+
+// timeout scales an attack's wait by TimeoutScale.
+func (t *Target) timeout(d time.Duration) time.Duration {
+	if t.TimeoutScale <= 0 {
+		return d
+	}
+	return time.Duration(float64(d) * t.TimeoutScale)
 }
 
 // Source returns a loopback address no other attack of this Target has

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/firmware/flash"
+	"github.com/wasmbed/wasmbed/harness/sutproc"
 	"github.com/wasmbed/wasmbed/sut/protocol"
 	"github.com/wasmbed/wasmbed/sut/refusal"
 )
@@ -98,13 +99,15 @@ func tlsRevoked(ctx context.Context, t *Target) (Outcome, error) {
 		return Outcome{}, err
 	}
 	labels := map[string]string{"stage": string(refusal.StageHandshake), "reason": string(refusal.ReasonCertRevoked)}
-	before, err := t.Metric(ctx, "wasmbed_gateway_refusals_total", labels)
+	// Before the first refusal the family is not exposed; the poll below
+	// must then find it.
+	before, err := sutproc.Baseline(t.Metric(ctx, "wasmbed_gateway_refusals_total", labels))
 	if err != nil {
 		return Outcome{}, err
 	}
 	o := TLSOptions{Certificates: []tls.Certificate{id.TLSCertificate()}, LocalIP: t.Source()}
 	var out Outcome
-	err = poll(ctx, 15*time.Second, func(ctx context.Context) (bool, error) {
+	err = poll(ctx, t.timeout(15*time.Second), func(ctx context.Context) (bool, error) {
 		if out, err = handshakeRefusal(ctx, t, o, nil); err != nil {
 			return false, err
 		}

@@ -7,10 +7,11 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/onsi/gomega"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wasmbed/wasmbed/firmware/agent"
-	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/sutproc"
 	"github.com/wasmbed/wasmbed/harness/testbed"
 	"github.com/wasmbed/wasmbed/harness/tokens"
@@ -38,16 +39,10 @@ func (ev *events) of(k agent.EventKind) []agent.Event {
 	return append([]agent.Event(nil), ev.got[k]...)
 }
 
-// waitFor polls cond every 20 ms until it holds or timeout passes.
+// waitFor waits, with Gomega's Eventually, until cond holds.
 func waitFor(b *testing.B, timeout time.Duration, what string, cond func() bool) {
 	b.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			b.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling an external system; not test synchronisation
-	}
+	NewWithT(b).Eventually(cond).WithTimeout(timeout).WithPolling(20*time.Millisecond).Should(BeTrue(), "timed out after %s waiting for %s", timeout, what)
 }
 
 // BenchmarkEnrollment100 enrols 100 in-process devices at once with
@@ -114,7 +109,7 @@ func BenchmarkDisconnectDetection(b *testing.B) {
 			}
 		}
 		phase := func(name string) wasmbedv1.DevicePhase {
-			p, _ := observe.DevicePhase(e.Client, e.Namespace, name)(ctx)
+			p, _ := e.Observe().DevicePhase(name)(ctx)
 			return p
 		}
 		for _, d := range devs {
@@ -171,7 +166,7 @@ func BenchmarkSteadyStateWrites(b *testing.B) {
 			}
 		}
 		waitFor(b, 3*time.Minute, "100 devices Connected", func() bool {
-			c, _ := observe.PhaseCounts(e.Client, e.Namespace)(ctx)
+			c, _ := e.Observe().PhaseCounts()(ctx)
 			return c[wasmbedv1.DeviceConnected] == n
 		})
 		// Let enrolment's writes and the controller's condition updates

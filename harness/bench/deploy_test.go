@@ -10,7 +10,6 @@ import (
 	"github.com/wasmbed/wasmbed/firmware/agent"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
 	"github.com/wasmbed/wasmbed/harness/appspec"
-	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/testbed"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
@@ -53,7 +52,7 @@ func benchDeploy(b *testing.B, n int) {
 		}
 		wg.Wait()
 		waitFor(b, 3*time.Minute, "devices Connected", func() bool {
-			c, _ := observe.PhaseCounts(e.Client, e.Namespace)(ctx)
+			c, _ := e.Observe().PhaseCounts()(ctx)
 			return c[wasmbedv1.DeviceConnected] == n
 		})
 		names := make([]string, n)
@@ -71,7 +70,7 @@ func benchDeploy(b *testing.B, n int) {
 			return len(running) == n
 		})
 		waitFor(b, time.Minute, "the Application Running", func() bool {
-			p, _ := observe.AppPhase(e.Client, e.Namespace, "bench")(ctx)
+			p, _ := e.Observe().AppPhase("bench")(ctx)
 			return p == wasmbedv1.AppPhaseRunning
 		})
 		phaseRunning := time.Since(start)

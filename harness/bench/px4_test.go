@@ -23,7 +23,6 @@ import (
 	"github.com/wasmbed/wasmbed/harness/appspec"
 	"github.com/wasmbed/wasmbed/harness/env"
 	"github.com/wasmbed/wasmbed/harness/mavobserver"
-	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/testbed"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
@@ -175,19 +174,8 @@ func pilot(b *testing.B, e *env.Env, tb *testbed.Testbed, v *testbed.Vehicle, na
 	if _, err := tb.NewDevice(ctx, name, testbed.DeviceOptions{Token: true}); err != nil {
 		b.Fatal(err)
 	}
-	tick := time.NewTicker(50 * time.Millisecond) // polling the API, as Eventually does
-	defer tick.Stop()
-	deadline := time.After(e.Config.Scale(60 * time.Second))
-	for {
-		phase, _ := observe.DevicePhase(e.Client, e.Namespace, name)(ctx)
-		if phase == wasmbedv1.DeviceConnected {
-			break
-		}
-		select {
-		case <-tick.C:
-		case <-deadline:
-			b.Fatalf("device %s is %q, not Connected", name, phase)
-		}
+	if err := tb.WaitConnected(ctx, 60*time.Second, name); err != nil {
+		b.Fatal(err)
 	}
 	if err := v.Fly(ctx, e.Client, e.Namespace, name, ""); err != nil {
 		b.Fatal(err)

@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmbed/wasmbed/harness/config"
+
 	"github.com/wasmbed/wasmbed/harness/fleet"
-	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/testbed"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
@@ -35,7 +36,7 @@ func BenchmarkQEMUBootToConnected(b *testing.B) {
 				b.Fatal(err)
 			}
 			phase := func() wasmbedv1.DevicePhase {
-				p, _ := observe.DevicePhase(e.Client, e.Namespace, name)(ctx)
+				p, _ := e.Observe().DevicePhase(name)(ctx)
 				return p
 			}
 			waitFor(b, 2*time.Minute, name+" Connected", func() bool { return phase() == wasmbedv1.DeviceConnected })
@@ -67,10 +68,7 @@ func BenchmarkQEMUBootToConnected(b *testing.B) {
 // WASMBED_QEMU_MAX guests (default 16), so the figure is "at least" when it
 // hits the cap.
 func BenchmarkQEMUIdleCapacity(b *testing.B) {
-	limit := 16
-	if v, err := strconv.Atoi(os.Getenv("WASMBED_QEMU_MAX")); err == nil && v > 0 {
-		limit = v
-	}
+	limit := config.FromEnv().QEMUMax
 	for b.Loop() {
 		e := benchSystem(b, "bench-qemu-capacity")
 		ctx := context.Background()
@@ -88,26 +86,13 @@ func BenchmarkQEMUIdleCapacity(b *testing.B) {
 				capped = false
 				break
 			}
-			ok := true
-			deadline := time.Now().Add(2 * time.Minute)
-			for {
-				p, _ := observe.DevicePhase(e.Client, e.Namespace, name)(ctx)
-				if p == wasmbedv1.DeviceConnected {
-					break
-				}
-				if time.Now().After(deadline) {
-					ok = false
-					break
-				}
-				time.Sleep(50 * time.Millisecond) //nolint:forbidigo // polling the API while guests boot
-			}
-			if !ok {
-				b.Logf("guest %d did not connect", i)
+			if err := tb.WaitConnected(ctx, 2*time.Minute, name); err != nil {
+				b.Logf("guest %d did not connect: %v", i, err)
 				capped = false
 				break
 			}
 			guests = append(guests, d.Device.(*fleet.QEMUDevice))
-			c, _ := observe.PhaseCounts(e.Client, e.Namespace)(ctx)
+			c, _ := e.Observe().PhaseCounts()(ctx)
 			if c[wasmbedv1.DeviceConnected] != len(guests) {
 				b.Logf("an earlier guest dropped after guest %d connected: %v", i, c)
 				guests = guests[:len(guests)-1]

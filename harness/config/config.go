@@ -1,14 +1,25 @@
-// Package config holds the harness's settings. Every setting has an
-// environment variable (for CI and make) and a flag (for ginkgo runs:
-// `ginkgo run ./scenarios -- -wasmbed.cluster=kind`); a flag wins over its
-// variable. The README lists them all.
+// Package config holds the harness's settings. Each one is declared once,
+// in Settings: its environment variable (for CI and make), its flag (for
+// ginkgo runs: `ginkgo run ./scenarios -- -wasmbed.cluster=kind`), its
+// default, its meaning and its parser. The flags, the parsing of the
+// variables and the README's configuration table all come from that one
+// declaration; a flag wins over its variable.
+//
+// Some settings are variables only. They apply to every process of a run —
+// the harness CLI, package tests, the image builder — and not just to the
+// scenario suite that parses the flags, so a flag could not reach them all.
+//
+// Nothing else in the harness reads a WASMBED_* variable: it reads the
+// Config, from Register (the suite, with flags) or FromEnv.
 package config
 
 import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 )
 
@@ -23,8 +34,16 @@ type Config struct {
 	QEMUProfiles string
 	// KeepCluster leaves the cluster running after the suite (kind reuses it).
 	KeepCluster bool
-	// RunID names the run's report folder; defaults to a timestamp.
+	// KindNodeImage names a kind node image to use instead of the one
+	// built offline (harness/kindnode), e.g. kindest/node:v1.34.0 where a
+	// registry is reachable.
+	KindNodeImage string
+	// RunID names the run's report folder; Validate sets a timestamp if
+	// empty.
 	RunID string
+	// Seed seeds every random choice of the run; Validate picks one at
+	// random if none was given, and the suite prints it.
+	Seed uint64
 	// PX4SITLDir points at a built PX4 SITL tree (bin/px4, etc/); px4
 	// specs then also run against the real autopilot.
 	PX4SITLDir string
@@ -32,104 +51,145 @@ type Config struct {
 	SpeedFactor float64
 	// SUTBinDir holds prebuilt SUT binaries; empty means build on demand.
 	SUTBinDir string
-	// Timeout scales the harness's waits, for slow machines.
+	// TimeoutScale multiplies the harness's waits, for slow machines.
 	TimeoutScale float64
 	// KeepArtifacts keeps every spec's artifacts, not only failed ones.
 	KeepArtifacts bool
+
+	// Root is the repository root; empty means the clone above the
+	// working directory (harness/workspace finds it).
+	Root string
+	// Cache is where built artifacts are cached; empty means
+	// $XDG_CACHE_HOME/wasmbed or ~/.cache/wasmbed.
+	Cache string
+	// Reports is the run's report folder; empty means
+	// <root>/reports/<run-id>.
+	Reports string
+	// KVM is "off" to never try KVM for QEMU guests, "auto" to probe it.
+	KVM string
 	// DebianMirror and DebianSecurityMirror override the Debian archives
 	// the image builders fetch from (harness/aptsources); empty means the
-	// machine's own apt sources. Variables only: every process that builds
-	// an image reads them, not just the suite.
+	// machine's own apt sources.
 	DebianMirror, DebianSecurityMirror string
-}
 
-// Vars documents each variable: name, default, meaning. The README table is
-// kept in sync with it by a test.
-var Vars = []struct{ Name, Flag, Default, Help string }{
-	{"WASMBED_CLUSTER", "wasmbed.cluster", "local", "cluster provider: local (apiserver+etcd built from source), kind, or existing ($KUBECONFIG)"},
-	{"WASMBED_DEVICES", "wasmbed.devices", "process", "device backend for device-agnostic specs: process, inprocess or qemu"},
-	{"WASMBED_QEMU_PROFILES", "wasmbed.qemu-profiles", "arm64-virt,riscv64-virt,x86_64-microvm", "QEMU profiles the qemu backend cycles through"},
-	{"WASMBED_KEEP_CLUSTER", "wasmbed.keep-cluster", "false", "leave the cluster up after the run (kind reuses it next time)"},
-	{"WASMBED_RUN_ID", "wasmbed.run-id", "<timestamp>", "name of the run's folder under reports/"},
-	{"PX4_SITL_DIR", "wasmbed.px4-sitl-dir", "", "a built PX4 SITL tree (bin/px4, etc/); enables the real-autopilot px4 variants"},
-	{"WASMBED_SPEED_FACTOR", "wasmbed.speed-factor", "10", "simulated-vehicle time per wall-clock second"},
-	{"WASMBED_BIN_DIR", "wasmbed.bin-dir", "", "prebuilt gateway/controller/device binaries (make sets it); empty builds on demand"},
-	{"WASMBED_TIMEOUT_SCALE", "wasmbed.timeout-scale", "1", "multiplies the harness's wait timeouts on slow machines"},
-	{"WASMBED_KEEP_ARTIFACTS", "wasmbed.keep-artifacts", "false", "keep every spec's logs and dumps under reports/<run-id>/, not only failed ones"},
-	{"WASMBED_CACHE", "", "~/.cache/wasmbed", "where built binaries and images are cached"},
-	{"WASMBED_DEBIAN_MIRROR", "", "the machine's apt sources", "the Debian archive the image builders fetch kernels and the kind base from, for every suite but *-security"},
-	{"WASMBED_DEBIAN_SECURITY_MIRROR", "", "the machine's apt sources", "the Debian security archive, for the *-security suites"},
-	{"WASMBED_REPORTS", "", "reports/<run-id>", "where the run's reports and failure artifacts go"},
+	// QEMUTests and DockerTests enable the package tests that boot QEMU
+	// guests and build images or run containers.
+	QEMUTests, DockerTests bool
+	// KindTests enables the package tests that boot a kind cluster.
+	KindTests bool
+	// BenchKindCold makes the kind benchmark measure a cold start too.
+	BenchKindCold bool
+	// QEMUMax caps the QEMU capacity benchmark's fleet.
+	QEMUMax int
+	// UpdateREADME makes the README table tests rewrite the tables
+	// instead of failing.
+	UpdateREADME bool
+
+	seedGiven bool
+	errs      map[string]error // by variable: values from the environment that did not parse
 }
 
 // Register binds the flags to fs with defaults from the environment, and
 // returns the Config they fill when fs is parsed.
 func Register(fs *flag.FlagSet) *Config {
-	c := &Config{}
-	fs.StringVar(&c.Cluster, "wasmbed.cluster", env("WASMBED_CLUSTER", "local"), "cluster provider: local, kind or existing")
-	fs.StringVar(&c.Devices, "wasmbed.devices", env("WASMBED_DEVICES", "process"), "device backend: process, inprocess or qemu")
-	fs.StringVar(&c.QEMUProfiles, "wasmbed.qemu-profiles", env("WASMBED_QEMU_PROFILES", "arm64-virt,riscv64-virt,x86_64-microvm"), "QEMU profiles for the qemu backend")
-	fs.BoolVar(&c.KeepCluster, "wasmbed.keep-cluster", envBool("WASMBED_KEEP_CLUSTER"), "leave the cluster up after the run")
-	fs.StringVar(&c.RunID, "wasmbed.run-id", env("WASMBED_RUN_ID", ""), "report folder name")
-	fs.StringVar(&c.PX4SITLDir, "wasmbed.px4-sitl-dir", env("PX4_SITL_DIR", ""), "built PX4 SITL tree")
-	fs.Float64Var(&c.SpeedFactor, "wasmbed.speed-factor", envFloat("WASMBED_SPEED_FACTOR", 10), "simulated vehicle speed factor")
-	fs.StringVar(&c.SUTBinDir, "wasmbed.bin-dir", env("WASMBED_BIN_DIR", ""), "prebuilt SUT binaries")
-	fs.Float64Var(&c.TimeoutScale, "wasmbed.timeout-scale", envFloat("WASMBED_TIMEOUT_SCALE", 1), "wait timeout multiplier")
-	fs.BoolVar(&c.KeepArtifacts, "wasmbed.keep-artifacts", envBool("WASMBED_KEEP_ARTIFACTS"), "keep every spec's artifacts")
-	c.DebianMirror = env("WASMBED_DEBIAN_MIRROR", "")
-	c.DebianSecurityMirror = env("WASMBED_DEBIAN_SECURITY_MIRROR", "")
+	c := FromEnv()
+	for i := range Settings {
+		s := &Settings[i]
+		if s.Flag != "" {
+			fs.Var(value{c, s}, s.Flag, s.Help)
+		}
+	}
 	return c
 }
 
-// FromEnv returns the configuration from the environment alone.
+// FromEnv returns the configuration from the environment alone. A
+// variable that does not parse leaves its default in place; Validate
+// reports it.
 func FromEnv() *Config {
-	return Register(flag.NewFlagSet("wasmbed", flag.ContinueOnError))
+	c := &Config{errs: map[string]error{}}
+	for i := range Settings {
+		s := &Settings[i]
+		text, ok := os.LookupEnv(s.Var)
+		if !ok || text == "" {
+			text = s.Default
+		}
+		if err := s.set(c, text); err != nil {
+			c.errs[s.Var] = fmt.Errorf("%s=%q: %w", s.Var, text, err)
+			_ = s.set(c, s.Default)
+		}
+	}
+	return c
 }
 
-// Validate checks the values.
+// Validate reports the values that did not parse, checks the others and
+// fills in what is chosen per run: the run id and, if none was given, the
+// seed.
 func (c *Config) Validate() error {
-	switch c.Cluster {
-	case "local", "kind", "existing":
-	default:
-		return fmt.Errorf("WASMBED_CLUSTER=%q: want local, kind or existing", c.Cluster)
+	var errs []error
+	for i := range Settings {
+		s := &Settings[i]
+		if err := c.errs[s.Var]; err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		// A value set in code rather than parsed is checked the same way.
+		if err := s.set(&Config{}, s.get(c)); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", s.name(), s.get(c), err))
+		}
 	}
-	switch c.Devices {
-	case "process", "inprocess", "qemu":
-	default:
-		return fmt.Errorf("WASMBED_DEVICES=%q: want process, inprocess or qemu", c.Devices)
-	}
-	if c.SpeedFactor <= 0 {
-		return fmt.Errorf("WASMBED_SPEED_FACTOR=%v: must be positive", c.SpeedFactor)
-	}
-	if c.TimeoutScale <= 0 {
-		return fmt.Errorf("WASMBED_TIMEOUT_SCALE=%v: must be positive", c.TimeoutScale)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	if c.RunID == "" {
 		c.RunID = time.Now().Format("20060102-150405")
 	}
+	if !c.seedGiven {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		c.Seed, c.seedGiven = binary.LittleEndian.Uint64(b[:]), true
+	}
 	return nil
 }
 
-// Scale multiplies a timeout by TimeoutScale.
+// Scale multiplies a timeout by TimeoutScale. Every wait of the harness
+// for a condition goes through it; the windows over which a spec asserts
+// that nothing changes do not, because they are part of what is asserted.
 func (c *Config) Scale(d time.Duration) time.Duration {
+	if c.TimeoutScale <= 0 {
+		return d
+	}
 	return time.Duration(float64(d) * c.TimeoutScale)
 }
 
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
-		return v
-	}
-	return def
+// SetSeed fixes the run's seed, as the first process of a parallel run
+// hands it to the others.
+func (c *Config) SetSeed(seed uint64) {
+	c.Seed, c.seedGiven = seed, true
 }
 
-func envBool(name string) bool {
-	b, _ := strconv.ParseBool(os.Getenv(name))
-	return b
+// value is a setting bound to a Config, as a flag.Value.
+type value struct {
+	c *Config
+	s *Setting
 }
 
-func envFloat(name string, def float64) float64 {
-	if f, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
-		return f
+func (v value) String() string {
+	if v.s == nil { // the flag package's zero value, for its usage text
+		return ""
 	}
-	return def
+	if v.c == nil {
+		return v.s.Default
+	}
+	return v.s.get(v.c)
 }
+
+func (v value) Set(text string) error {
+	if err := v.s.set(v.c, text); err != nil {
+		return err
+	}
+	delete(v.c.errs, v.s.Var) // the flag overrides a bad variable
+	return nil
+}
+
+// IsBoolFlag lets a boolean setting's flag stand alone: -wasmbed.keep-cluster.
+func (v value) IsBoolFlag() bool { return v.s.boolean }

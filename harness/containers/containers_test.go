@@ -2,9 +2,10 @@ package containers_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
+
+	. "github.com/onsi/gomega"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
@@ -12,7 +13,6 @@ import (
 	"github.com/wasmbed/wasmbed/harness/config"
 	"github.com/wasmbed/wasmbed/harness/containers"
 	"github.com/wasmbed/wasmbed/harness/env"
-	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/sutproc"
 	"github.com/wasmbed/wasmbed/harness/testbed"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
@@ -22,25 +22,15 @@ import (
 // and run containers, which plain `go test ./...` must not need.
 func needDocker(t *testing.T) {
 	t.Helper()
-	if os.Getenv("WASMBED_DOCKER_TESTS") != "1" {
-		t.Skip("needs a Docker engine: set WASMBED_DOCKER_TESTS=1 to run")
+	if !config.FromEnv().DockerTests {
+		t.Skip("needs a Docker engine: set WASMBED_DOCKER_TESTS=1 to run (make test sets it where `docker info` answers; make docker-test always does)")
 	}
 }
 
-// eventually polls cond every 100 ms until it holds or timeout passes.
+// eventually waits, with Gomega's Eventually, until cond holds.
 func eventually(t *testing.T, ctx context.Context, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		case <-tick.C:
-		}
-	}
+	NewWithT(t).Eventually(ctx, cond).WithTimeout(timeout).WithPolling(100*time.Millisecond).Should(BeTrue(), "timed out after %s waiting for %s", timeout, what)
 }
 
 func TestSweepRemovesOnlyDeadOwners(t *testing.T) {
@@ -159,7 +149,7 @@ func TestSUTAndDevicesAsContainers(t *testing.T) {
 		t.Fatal(err)
 	}
 	phase := func(name string) wasmbedv1.DevicePhase {
-		p, _ := observe.DevicePhase(e.Client, e.Namespace, name)(ctx)
+		p, _ := e.Observe().DevicePhase(name)(ctx)
 		return p
 	}
 	start := time.Now()

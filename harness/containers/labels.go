@@ -1,33 +1,27 @@
 package containers
 
-import (
-	"os"
+import "github.com/wasmbed/wasmbed/harness/containers/ownership"
 
-	"github.com/wasmbed/wasmbed/harness/proc"
-)
-
-// Labels on everything this package creates.
+// Labels on everything this package creates (see harness/containers/ownership).
 const (
-	// LabelHarness marks a container or network as the harness's.
-	LabelHarness = "wasmbed.io/harness"
-	// LabelOwner names the creating process: "<pid>.<start time>", so a
-	// sweep can tell a dead owner from a live one across PID reuse.
-	LabelOwner = "wasmbed.io/owner"
-	// LabelRun is the run ID, for people reading `docker ps`.
-	LabelRun = "wasmbed.io/run"
-	// LabelRole is gateway, controller, device or network.
-	LabelRole = "wasmbed.io/role"
+	LabelHarness = ownership.LabelHarness
+	LabelOwner   = ownership.LabelOwner
+	LabelRun     = ownership.LabelRun
+	LabelRole    = ownership.LabelRole
 )
 
 // selfOwner is this process's owner token (see proc.OwnerToken).
-var selfOwner = proc.OwnerToken(os.Getpid())
+var selfOwner = ownership.Owner()
 
 // labels returns the labels of a new object of the given role.
-func labels(runID, role string) map[string]string {
-	return map[string]string{
-		LabelHarness: "true",
-		LabelOwner:   selfOwner,
-		LabelRun:     runID,
-		LabelRole:    role,
-	}
-}
+func labels(runID, role string) map[string]string { return ownership.Labels(runID, role) }
+
+// Swept counts what a sweep removed.
+type Swept = ownership.Swept
+
+// SweepOptions choose what Sweep removes.
+type SweepOptions = ownership.SweepOptions
+
+// Sweep removes the containers, then the networks, that carry the harness
+// label and belong to a dead owner (or to opts.Owner); see ownership.Sweep.
+var Sweep = ownership.Sweep

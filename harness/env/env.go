@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/wasmbed/wasmbed/harness/observe"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
 
@@ -105,7 +106,7 @@ func (e *Env) Close(ctx context.Context, failed bool) (string, error) {
 	}
 	var errs []error
 	for i := len(cs) - 1; i >= 0; i-- {
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		cctx, cancel := context.WithTimeout(ctx, e.Config.Scale(30*time.Second))
 		if err := cs[i].fn(cctx); err != nil {
 			errs = append(errs, fmt.Errorf("cleanup %q: %w", cs[i].name, err))
 		}
@@ -161,3 +162,7 @@ func (e *Env) Kubectl(ctx context.Context, args ...string) (string, error) {
 	}
 	return string(out), nil
 }
+
+// Observe returns the pollers of the SUT's published state in this Env's
+// namespace.
+func (e *Env) Observe() observe.Namespace { return observe.In(e.Client, e.Namespace) }

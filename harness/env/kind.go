@@ -2,7 +2,6 @@ package env
 
 import (
 	"context"
-	"os"
 
 	"github.com/wasmbed/wasmbed/harness/cluster"
 	"github.com/wasmbed/wasmbed/harness/cluster/kind"
@@ -11,29 +10,37 @@ import (
 	"github.com/wasmbed/wasmbed/harness/workspace"
 )
 
-// NodeImageEnv names a kind node image to use instead of the one built
-// offline, e.g. kindest/node:v1.34.0 where a registry is reachable.
-const NodeImageEnv = "WASMBED_KIND_NODE_IMAGE"
+// NodeImage returns the kind provider's node image source: ref (the
+// configuration's WASMBED_KIND_NODE_IMAGE, with kind's own CNI) if set,
+// else the offline image harness/kindnode builds (bridge CNI, its kubeadm
+// patches).
+func NodeImage(ref string) func(context.Context, cluster.Progress) (kind.NodeImage, error) {
+	return func(ctx context.Context, pr cluster.Progress) (kind.NodeImage, error) {
+		if ref != "" {
+			return kind.NodeImage{Ref: ref, DefaultCNI: true}, nil
+		}
+		built, err := kindnode.Ensure(ctx, kindnode.Options{Progress: pr})
+		if err != nil {
+			return kind.NodeImage{}, err
+		}
+		patches, err := kindnode.KubeadmPatches()
+		return kind.NodeImage{Ref: built, KubeadmPatches: patches}, err
+	}
+}
 
-// kindProvider returns the kind provider: the node image from
-// WASMBED_KIND_NODE_IMAGE or built offline by harness/kindnode, the
-// cluster kept and reused under WASMBED_KEEP_CLUSTER, and cluster logs
+// kindProvider returns the kind provider for cfg: the node image it names
+// (WASMBED_KIND_NODE_IMAGE) or one built offline by harness/kindnode, the
+// cluster kept and reused under -wasmbed.keep-cluster, and cluster logs
 // exported into the run's report folder when creation fails.
-func kindProvider() (cluster.Provider, error) {
-	cfg := config.FromEnv()
+func kindProvider(cfg *config.Config) cluster.Provider {
 	logs := ""
 	if cfg.RunID != "" {
 		logs, _ = workspace.ReportsDir(cfg.RunID)
 	}
 	return kind.Provider{
-		NodeImage: func(ctx context.Context, pr cluster.Progress) (string, bool, error) {
-			if ref := os.Getenv(NodeImageEnv); ref != "" {
-				return ref, true, nil
-			}
-			ref, err := kindnode.Ensure(ctx, kindnode.Options{Progress: pr})
-			return ref, false, err
-		},
-		Reuse:   cfg.KeepCluster,
-		LogsDir: logs,
-	}, nil
+		NodeImage:    NodeImage(cfg.KindNodeImage),
+		Reuse:        cfg.KeepCluster,
+		LogsDir:      logs,
+		TimeoutScale: cfg.TimeoutScale,
+	}
 }

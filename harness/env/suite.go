@@ -56,19 +56,23 @@ type Shared struct {
 	GatewayEndpoint string
 	Bins            Binaries
 	ReportDir       string
+	// Seed is the run's seed (config.Config.Seed): the first process
+	// draws it if none was given, and every process uses the same.
+	Seed uint64
 }
 
-// Provider returns the cluster provider the configuration selects.
-func Provider(name string) (cluster.Provider, error) {
-	switch name {
+// Provider returns the cluster provider the configuration selects, set up
+// as the configuration says.
+func Provider(cfg *config.Config) (cluster.Provider, error) {
+	switch cfg.Cluster {
 	case "local":
 		return local.Provider{}, nil
 	case "existing":
 		return existing.Provider{}, nil
 	case "kind":
-		return kindProvider()
+		return kindProvider(cfg), nil
 	}
-	return nil, fmt.Errorf("unknown cluster provider %q", name)
+	return nil, fmt.Errorf("unknown cluster provider %q", cfg.Cluster)
 }
 
 // Boot creates the cluster and builds the SUT binaries. Call it once per
@@ -89,7 +93,7 @@ func Boot(ctx context.Context, cfg *config.Config) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := Provider(cfg.Cluster)
+	p, err := Provider(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +132,7 @@ func Boot(ctx context.Context, cfg *config.Config) (*Suite, error) {
 			GatewayEndpoint: caps.GatewayEndpoint,
 			Bins:            bins,
 			ReportDir:       reportDir,
+			Seed:            cfg.Seed,
 		},
 		Progress: pr,
 	}
@@ -144,6 +149,7 @@ func Attach(cfg *config.Config, shared Shared) (*Suite, error) {
 		return nil, err
 	}
 	proc.ClaimOwnership()
+	cfg.SetSeed(shared.Seed)
 	rc, err := clientcmd.BuildConfigFromFlags("", shared.Kubeconfig)
 	if err != nil {
 		return nil, err

@@ -2,17 +2,18 @@ package images_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
+
+	"github.com/wasmbed/wasmbed/harness/config"
 
 	"github.com/wasmbed/wasmbed/harness/images"
 )
 
 func needDocker(tb testing.TB) {
 	tb.Helper()
-	if os.Getenv("WASMBED_DOCKER_TESTS") != "1" {
-		tb.Skip("needs a Docker engine: set WASMBED_DOCKER_TESTS=1 to run")
+	if !config.FromEnv().DockerTests {
+		tb.Skip("needs a Docker engine: set WASMBED_DOCKER_TESTS=1 to run (make test sets it where `docker info` answers; make docker-test always does)")
 	}
 }
 

@@ -3,6 +3,7 @@ package kindnode
 import (
 	"context"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -28,7 +29,7 @@ var BasePackages = []string{
 	"containerd", "runc", "containernetworking-plugins",
 	"iptables", "nftables", "ebtables", "conntrack", "iproute2", "ethtool", "socat",
 	"util-linux", "mount", "kmod", "procps", "hostname", "libseccomp2", "pigz",
-	"fuse-overlayfs", "ca-certificates", "bash", "findutils", "gzip", "tar",
+	"fuse-overlayfs", "jq", "ca-certificates", "bash", "findutils", "gzip", "tar",
 }
 
 // bridgeCNI replaces kindnetd: one node, one bridge, host-local IPAM on
@@ -46,22 +47,52 @@ const bridgeCNI = `{
 `
 
 // setupScript runs in the debootstrapped root (chroot) and does what
-// kind's base Dockerfile does after installing packages.
+// kind's base Dockerfile does after installing packages: trim systemd to
+// what a node needs (and never systemd-binfmt, which registers handlers
+// kernel-wide), enable the node's services, put Debian's containerd and
+// runc where kind's units and config expect its own builds, and write the
+// base OCI spec kind's containerd config names (cri-base.json: containerd's
+// default plus kind's product-files hook, without rlimits).
 const setupScript = `set -eu
+find /lib/systemd/system/sysinit.target.wants/ -name systemd-tmpfiles-setup.service -delete
+rm -f /lib/systemd/system/multi-user.target.wants/* /etc/systemd/system/*.wants/* \
+  /lib/systemd/system/local-fs.target.wants/* /lib/systemd/system/sockets.target.wants/*udev* \
+  /lib/systemd/system/sockets.target.wants/*initctl* /lib/systemd/system/basic.target.wants/*
 systemctl enable kubelet.service containerd.service undo-mount-hacks.service
-systemctl mask getty.target systemd-logind.service
+systemctl mask systemd-binfmt.service getty.target systemd-logind.service
 echo "ReadKMsg=no" >> /etc/systemd/journald.conf
-mkdir -p /opt/cni/bin /etc/cni/net.d /kind /var/lib/kubelet
+mkdir -p /opt/cni/bin /etc/cni/net.d /kind /var/lib/kubelet /etc/kubernetes/manifests /usr/local/sbin
 for p in /usr/lib/cni/*; do ln -sf "$p" /opt/cni/bin/; done
-chmod 0755 /usr/local/bin/entrypoint /usr/local/bin/clean-install /kind/bin/*.sh
-sed -i 's#sandbox_image = .*#sandbox_image = "registry.k8s.io/pause:3.10.1"#' /etc/containerd/config.toml || true
+ln -sf /usr/bin/containerd /usr/bin/ctr /usr/bin/containerd-shim-runc-v2 /usr/local/bin/
+ln -sf /usr/sbin/runc /usr/local/sbin/runc
+ctr oci spec \
+  | jq '.hooks.createContainer[.hooks.createContainer | length] |= . + {"path": "/kind/bin/mount-product-files.sh"}' \
+  | jq 'del(.process.rlimits)' > /etc/containerd/cri-base.json
+chmod 0755 /usr/local/bin/entrypoint /usr/local/bin/clean-install /usr/local/bin/wasmbed-entrypoint /kind/bin/*.sh
+sed -i 's#sandbox_image = .*#sandbox_image = "registry.k8s.io/pause:3.10.1"#' /etc/containerd/config.toml
 rm -rf /var/cache/apt/archives/*.deb /var/lib/apt/lists/*
 `
+
+// EntrypointPath is where the node image keeps wasmbed-entrypoint
+// (entrypoint.sh), which runs before kind's entrypoint.
+const EntrypointPath = "/usr/local/bin/wasmbed-entrypoint"
+
+//go:embed entrypoint.sh
+var entrypointScript []byte
+
+// imageChanges are the node's image config: systemd as PID 1 behind
+// wasmbed-entrypoint and kind's entrypoint. (kind's own image also sets
+// STOPSIGNAL SIGRTMIN+3; Docker 20.10 takes no STOPSIGNAL in an import or
+// a commit, and kind removes nodes with `docker rm -f` anyway.)
+var imageChanges = []string{
+	`ENTRYPOINT ["` + EntrypointPath + `", "/sbin/init"]`,
+	"ENV container=docker",
+}
 
 // baseRef is the base image's tag for its inputs.
 func baseRef(kindDir, mirror string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", Suite, mirror, strings.Join(BasePackages, ","), bridgeCNI, setupScript)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00", Suite, mirror, strings.Join(BasePackages, ","), bridgeCNI, setupScript, entrypointScript, strings.Join(imageChanges, "\n"))
 	files := filepath.Join(kindDir, "images", "base", "files")
 	err := filepath.WalkDir(files, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -78,7 +109,7 @@ func baseRef(kindDir, mirror string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("kind's base files in %s: %w", files, err)
 	}
-	return "wasmbed/kind-base:" + hex.EncodeToString(h.Sum(nil))[:16], nil
+	return BaseRepository + ":" + hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
 // kindModuleDir is where the Go toolchain keeps the sigs.k8s.io/kind
@@ -150,14 +181,14 @@ func ensureBase(ctx context.Context, cli *client.Client, pr Progress) (string, e
 	if err := os.WriteFile(filepath.Join(rootfs, "etc", "cni", "net.d", "10-wasmbed-bridge.conflist"), []byte(bridgeCNI), 0o644); err != nil {
 		return "", err
 	}
+	if err := os.WriteFile(filepath.Join(rootfs, strings.TrimPrefix(EntrypointPath, "/")), entrypointScript, 0o755); err != nil {
+		return "", err
+	}
 	if err := run(ctx, pr, "chroot", rootfs, "/bin/bash", "-c", setupScript); err != nil {
 		return "", err
 	}
 	pr.Printf("importing the base root filesystem into Docker as %s", ref)
-	if err := importDir(ctx, cli, rootfs, ref, []string{
-		`ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`,
-		"ENV container=docker",
-	}); err != nil {
+	if err := importDir(ctx, cli, rootfs, ref, imageChanges); err != nil {
 		return "", err
 	}
 	pr.Printf("base image %s built in %s", ref, time.Since(start).Round(time.Second))

@@ -20,6 +20,9 @@ import (
 // BuildModuleDir is the node image's Kubernetes build module.
 const BuildModuleDir = "harness/kindnode/kubebuild"
 
+// CriToolsModuleDir is the build module of crictl.
+const CriToolsModuleDir = "harness/kindnode/critools"
+
 // nodeTargets are built in one go build; out is the binary's name.
 var nodeTargets = []struct{ pkg, out string }{
 	{"k8s.io/kubernetes/cmd/kubelet", "kubelet"},
@@ -31,6 +34,7 @@ var nodeTargets = []struct{ pkg, out string }{
 	{"k8s.io/kubernetes/cmd/kube-proxy", "kube-proxy"},
 	{"go.etcd.io/etcd/server/v3", "etcd"},
 	{"github.com/wasmbed/wasmbed/harness/kindnode/pause", "pause"},
+	{"sigs.k8s.io/cri-tools/cmd/crictl", "crictl"},
 }
 
 // Versions of the parts, as kubeadm names their images.
@@ -79,6 +83,15 @@ func ensureBinaries(ctx context.Context, pr Progress) (string, Versions, error) 
 	if err != nil {
 		return "", Versions{}, err
 	}
+	criDir := filepath.Join(root, CriToolsModuleDir)
+	crimod, err := os.ReadFile(filepath.Join(criDir, "go.mod"))
+	if err != nil {
+		return "", Versions{}, err
+	}
+	crisum, err := os.ReadFile(filepath.Join(criDir, "go.sum"))
+	if err != nil {
+		return "", Versions{}, err
+	}
 	v, err := ModuleVersions(gomod)
 	if err != nil {
 		return "", Versions{}, err
@@ -87,6 +100,8 @@ func ensureBinaries(ctx context.Context, pr Progress) (string, Versions, error) 
 	h.Write(gomod)
 	h.Write(gosum)
 	h.Write(pause)
+	h.Write(crimod)
+	h.Write(crisum)
 	key := v.Kubernetes + "-" + hex.EncodeToString(h.Sum(nil))[:12]
 	dir, err := cache.Ensure("kind-node-bin", key, func(out string) error {
 		start := time.Now()
@@ -100,7 +115,7 @@ func ensureBinaries(ctx context.Context, pr Progress) (string, Versions, error) 
 		}
 		var k8s []string
 		for _, t := range nodeTargets {
-			if t.out != "pause" {
+			if t.out != "pause" && t.out != "crictl" {
 				k8s = append(k8s, t.pkg)
 			}
 		}
@@ -113,6 +128,19 @@ func ensureBinaries(ctx context.Context, pr Progress) (string, Versions, error) 
 		}
 		// pause is this repository's own package: build it from the root.
 		if err := goBuild(ctx, root, []string{"build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(out, "pause"), "./harness/kindnode/pause"}); err != nil {
+			return err
+		}
+		// crictl is built in a module of its own (see critools/tools.go).
+		criVersion := ""
+		if f, err := modfile.ParseLax("go.mod", crimod, nil); err == nil {
+			for _, r := range f.Require {
+				if r.Mod.Path == "sigs.k8s.io/cri-tools" {
+					criVersion = r.Mod.Version
+				}
+			}
+		}
+		if err := goBuild(ctx, criDir, []string{"build", "-trimpath", "-ldflags=-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=" + criVersion,
+			"-o", filepath.Join(out, "crictl"), "sigs.k8s.io/cri-tools/cmd/crictl"}); err != nil {
 			return err
 		}
 		pr.Printf("node binaries built in %s", time.Since(start).Round(time.Second))
@@ -130,3 +158,34 @@ func goBuild(ctx context.Context, dir string, args []string) error {
 	}
 	return nil
 }
+
+// KubeadmPatches are the kubeadm config patches (kind's
+// kubeadmConfigPatches) a cluster of the offline node image needs:
+// kubeadm's etcd image tag is its own pin (3.6.5-0 for v1.34), the image
+// carries the etcd the build module pins, tagged by that version; and the
+// image ships no CoreDNS (it is not built here), so kubeadm's CoreDNS
+// add-on, whose pods could only wait for a pull that cannot happen, is
+// skipped. In-cluster DNS is therefore absent; the SUT does not use it
+// (its pods reach the API server by the address Kubernetes gives them).
+func KubeadmPatches() ([]string, error) {
+	root, err := workspace.Root()
+	if err != nil {
+		return nil, err
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, BuildModuleDir, "go.mod"))
+	if err != nil {
+		return nil, err
+	}
+	v, err := ModuleVersions(gomod)
+	if err != nil {
+		return nil, err
+	}
+	return []string{
+		fmt.Sprintf("kind: ClusterConfiguration\netcd:\n  local:\n    imageTag: %q\n", etcdTag(v)),
+		"kind: InitConfiguration\nskipPhases:\n- addon/coredns\n",
+	}, nil
+}
+
+// etcdTag is the tag of the node image's etcd image, as kubeadm writes
+// etcd versions.
+func etcdTag(v Versions) string { return strings.TrimPrefix(v.Etcd, "v") + "-0" }

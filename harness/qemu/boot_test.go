@@ -2,7 +2,6 @@ package qemu
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -16,6 +15,10 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/onsi/gomega"
+
+	"github.com/wasmbed/wasmbed/harness/config"
+
 	"github.com/wasmbed/wasmbed/firmware/flash"
 	"github.com/wasmbed/wasmbed/harness/proc"
 	"github.com/wasmbed/wasmbed/harness/progress"
@@ -28,13 +31,13 @@ import (
 // `make qemu-test` or WASMBED_QEMU_TESTS=1.
 func requireQEMU(tb testing.TB) {
 	tb.Helper()
-	if os.Getenv("WASMBED_QEMU_TESTS") != "1" {
-		tb.Skip("QEMU boot tests are slow; run with WASMBED_QEMU_TESTS=1 (make qemu-test)")
+	if !config.FromEnv().QEMUTests {
+		tb.Skip("QEMU boot tests are slow: set WASMBED_QEMU_TESTS=1 to run (make test sets it where QEMU is installed; make qemu-test always does)")
 	}
 }
 
 func TestMain(m *testing.M) {
-	if os.Getenv("WASMBED_QEMU_TESTS") == "1" {
+	if config.FromEnv().QEMUTests {
 		proc.ClaimOwnership()
 	}
 	os.Exit(m.Run())
@@ -229,20 +232,13 @@ func echoServer(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-// waitForFile polls a log file until it contains want.
+// waitForFile waits, with Gomega's Eventually, until a log file contains
+// want.
 func waitForFile(t testing.TB, path, want string, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		data, _ := os.ReadFile(path)
-		if bytes.Contains(data, []byte(want)) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%q not in %s within %s; tail:\n%s", want, path, timeout, tail(path, 15))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	NewWithT(t).Eventually(func() string { b, _ := os.ReadFile(path); return string(b) }).
+		WithTimeout(timeout).WithPolling(50*time.Millisecond).
+		Should(ContainSubstring(want), func() string { return fmt.Sprintf("%s; tail:\n%s", path, tail(path, 15)) })
 }
 
 const testCA = "-----BEGIN CERTIFICATE-----\nMIIBtestCA\n-----END CERTIFICATE-----\n"

@@ -1,8 +1,9 @@
 package qemu
 
 import (
-	"os"
 	"sync"
+
+	"github.com/wasmbed/wasmbed/harness/config"
 )
 
 var (
@@ -24,7 +25,7 @@ var (
 // announces itself (see Options.Accel).
 func KVMUsable() (bool, string) {
 	kvmOnce.Do(func() {
-		if os.Getenv("WASMBED_KVM") == "off" {
+		if config.FromEnv().KVM == "off" {
 			kvmReason = "disabled by WASMBED_KVM=off"
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -18,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	. "github.com/onsi/gomega"
 
 	"golang.org/x/sys/unix"
 
@@ -210,21 +213,14 @@ func TestSuccessiveEchoSessions(t *testing.T) {
 	if ds.BytesSent != int64(total) || ds.BytesReceived != int64(total) || ds.CRCErrors != 0 {
 		t.Fatalf("device stats %+v", ds)
 	}
-	if err := waitFor(2*time.Second, func() bool { return r.bridge.Stats().ActiveSessions == 0 }); err != nil {
-		t.Fatalf("sessions left open on the host: %+v", r.bridge.Stats())
-	}
+	eventually(t, 2*time.Second, func() bool { return r.bridge.Stats().ActiveSessions == 0 }, func() string { return fmt.Sprintf("sessions left open on the host: %+v", r.bridge.Stats()) })
 }
 
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(timeout time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return errors.New("condition not reached")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return nil
+// eventually waits, with Gomega's Eventually, until cond holds; past the
+// timeout it fails t with what describe says of the state then.
+func eventually(t *testing.T, timeout time.Duration, cond func() bool, describe func() string) {
+	t.Helper()
+	NewWithT(t).Eventually(cond).WithTimeout(timeout).WithPolling(5*time.Millisecond).Should(BeTrue(), describe)
 }
 
 func TestGatewayClosesSession(t *testing.T) {
@@ -299,12 +295,10 @@ func TestEchoAndGarbageBeforeRawMode(t *testing.T) {
 	r := newRig(t, echoServer(t))
 	// The bridge connects and sends RESET while the tty is still cooked
 	// with echo on: the RESET comes back to the bridge as an echo.
-	if err := waitFor(5*time.Second, func() bool { return r.bridge.Stats().WireBytesToDevice > 0 }); err != nil {
-		t.Fatal("bridge never sent RESET")
-	}
-	if err := waitFor(5*time.Second, func() bool { return r.bridge.Stats().FromDevice.Garbage > 0 }); err != nil {
-		t.Fatalf("expected the echo of RESET to be skipped as garbage: %+v", r.bridge.Stats())
-	}
+	eventually(t, 5*time.Second, func() bool { return r.bridge.Stats().WireBytesToDevice > 0 }, func() string { return "bridge never sent RESET" })
+	eventually(t, 5*time.Second, func() bool { return r.bridge.Stats().FromDevice.Garbage > 0 }, func() string {
+		return fmt.Sprintf("expected the echo of RESET to be skipped as garbage: %+v", r.bridge.Stats())
+	})
 	r.chardev.inject([]byte("\x00\xa5\xa5Hgarbage\r\n"))
 	r.startDevice(fastLink)
 	r.waitReady(0)
@@ -353,9 +347,7 @@ func TestCutAndRestore(t *testing.T) {
 	}
 	echoRoundTrip(t, c2, []byte("after the restore"))
 	c2.Close()
-	if err := waitFor(2*time.Second, func() bool { return r.bridge.Stats().ActiveSessions == 0 }); err != nil {
-		t.Fatalf("cut session not closed on the host: %+v", r.bridge.Stats())
-	}
+	eventually(t, 2*time.Second, func() bool { return r.bridge.Stats().ActiveSessions == 0 }, func() string { return fmt.Sprintf("cut session not closed on the host: %+v", r.bridge.Stats()) })
 }
 
 // A bridge that dies and is started again must not lose the device: the
@@ -528,9 +520,7 @@ func TestCorruptFrameDropsSession(t *testing.T) {
 	if _, err := c.Read(make([]byte, 16)); !errors.Is(err, sl.ErrCorrupt) {
 		t.Fatalf("read after a corrupted frame: %v, want ErrCorrupt", err)
 	}
-	if err := waitFor(5*time.Second, func() bool { return r.bridge.Stats().ActiveSessions == 0 }); err != nil {
-		t.Fatalf("host kept the session: %+v", r.bridge.Stats())
-	}
+	eventually(t, 5*time.Second, func() bool { return r.bridge.Stats().ActiveSessions == 0 }, func() string { return fmt.Sprintf("host kept the session: %+v", r.bridge.Stats()) })
 	if s := r.link.Stats(); s.CRCErrors != 1 {
 		t.Fatalf("device stats %+v", s)
 	}

@@ -2,6 +2,7 @@ package sutproc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -19,16 +20,19 @@ import (
 type Gateway struct {
 	*Component
 	// Addr is the device endpoint, 127.0.0.1:<port>; it stays the same
-	// across restarts so devices find the gateway again.
+	// across restarts so devices find the gateway again (reservedPort).
 	Addr string
+
+	startTimeout time.Duration
 }
 
 func (s *System) addGateway(ctx context.Context, kubeconfig string, o GatewayOptions) (*Gateway, error) {
-	port, err := freePort()
+	port, err := reservePort()
 	if err != nil {
 		return nil, err
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
+	s.ports = append(s.ports, port)
+	addr := port.Addr()
 	spec := o.Spec
 	spec.Endpoint = addr
 	obj := &wasmbedv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: s.e.Namespace, Name: o.Name}, Spec: spec}
@@ -53,17 +57,19 @@ func (s *System) addGateway(ctx context.Context, kubeconfig string, o GatewayOpt
 		args = append(args, "--max-connections="+strconv.Itoa(o.MaxConnections))
 	}
 	gw := &Gateway{
-		Component: &Component{Name: "gateway-" + o.Name, bin: s.e.Shared.Bins.Gateway, args: args, logDir: s.e.ArtifactDir, launcher: s.launcher},
-		Addr:      addr,
+		Component:    &Component{Name: "gateway-" + o.Name, bin: s.e.Shared.Bins.Gateway, args: args, logDir: s.e.ArtifactDir, launcher: s.launcher},
+		Addr:         addr,
+		startTimeout: s.e.Config.Scale(60 * time.Second),
 	}
 	s.gateways[o.Name] = gw
 	s.order = append(s.order, o.Name)
 	return gw, nil
 }
 
-// Start starts the gateway and waits until it serves devices.
+// Start starts the gateway and waits until it serves devices, for up to
+// 60 s (scaled by WASMBED_TIMEOUT_SCALE).
 func (g *Gateway) Start(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, g.startTimeout)
 	defer cancel()
 	return g.Component.Start(ctx, true)
 }
@@ -97,20 +103,44 @@ func (g *Gateway) Metrics(ctx context.Context) (map[string]*dto.MetricFamily, er
 }
 
 // Metric returns the sum of the series of family name whose labels include
-// labels; 0 if there is none.
+// labels: 0 if the family has no such series, an error wrapping
+// ErrNoFamily if the gateway exposes no family of that name.
 func (g *Gateway) Metric(ctx context.Context, name string, labels map[string]string) (float64, error) {
 	fams, err := g.Metrics(ctx)
 	if err != nil {
 		return 0, err
 	}
-	return Sum(fams, name, labels), nil
+	return Sum(fams, name, labels)
 }
 
-// Sum adds the values of the series of family name matching labels.
-func Sum(fams map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
+// Baseline is Metric for a reading taken before the event it counts. A
+// labelled family (a counter vector) is not exposed at all until its first
+// series exists, so here its absence reads as 0. Use it only where a later
+// Metric of the same family must succeed, which a misspelt name never does.
+func (g *Gateway) Baseline(ctx context.Context, name string, labels map[string]string) (float64, error) {
+	return Baseline(g.Metric(ctx, name, labels))
+}
+
+// ErrNoFamily is what Sum returns for a metric family that is not in the
+// scrape: a misspelt name, or a labelled family before its first event.
+var ErrNoFamily = errors.New("no such metric family")
+
+// Baseline turns an ErrNoFamily from Metric or Sum into 0 (see
+// Gateway.Baseline) and passes any other result on.
+func Baseline(v float64, err error) (float64, error) {
+	if errors.Is(err, ErrNoFamily) {
+		return 0, nil
+	}
+	return v, err
+}
+
+// Sum adds the values of the series of family name matching labels; 0 if
+// none matches. A family that is not there at all is an error (ErrNoFamily):
+// read as 0, a misspelt name would pass every "stays at zero" check.
+func Sum(fams map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, error) {
 	f := fams[name]
 	if f == nil {
-		return 0
+		return 0, fmt.Errorf("%w: the scrape has no %q (%d families)", ErrNoFamily, name, len(fams))
 	}
 	total := 0.0
 	for _, m := range f.Metric {
@@ -128,7 +158,7 @@ func Sum(fams map[string]*dto.MetricFamily, name string, labels map[string]strin
 			total += float64(m.Histogram.GetSampleCount())
 		}
 	}
-	return total
+	return total, nil
 }
 
 func matches(m *dto.Metric, want map[string]string) bool {

@@ -3,7 +3,6 @@ package sutproc
 import (
 	"context"
 	"fmt"
-	"net"
 	"strconv"
 	"time"
 
@@ -63,6 +62,7 @@ type System struct {
 	gateways    map[string]*Gateway
 	order       []string
 	launcher    Launcher
+	ports       []*reservedPort
 }
 
 // Start installs RBAC, creates the Gateway objects, and starts the
@@ -154,14 +154,7 @@ func (s *System) stopAll() {
 	for _, c := range s.Controllers {
 		_ = c.Stop(5 * time.Second)
 	}
-}
-
-// freePort picks an unused loopback port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	for _, p := range s.ports {
+		p.Close()
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

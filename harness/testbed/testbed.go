@@ -13,17 +13,16 @@ import (
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/wasmbed/wasmbed/firmware/agent"
 	"github.com/wasmbed/wasmbed/harness/env"
 	"github.com/wasmbed/wasmbed/harness/fleet"
 	"github.com/wasmbed/wasmbed/harness/linkfault"
+	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/sutproc"
 	"github.com/wasmbed/wasmbed/harness/tokens"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
-	"github.com/wasmbed/wasmbed/sut/pki"
 )
 
 // Options shape a testbed.
@@ -112,24 +111,18 @@ func New(ctx context.Context, e *env.Env, o Options) (*Testbed, error) {
 }
 
 // CABundle returns the CA bundle devices are provisioned with, read from
-// the CA Secret the SUT creates.
+// the CA Secret the SUT creates, waiting up to 30 s (scaled) for it.
 func (tb *Testbed) CABundle(ctx context.Context) ([]byte, error) {
-	var s corev1.Secret
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := tb.Env.Client.Get(ctx, client.ObjectKey{Namespace: tb.Env.Namespace, Name: pki.DefaultSecretName}, &s)
-		if err == nil && len(s.Data[pki.KeyTrust]) > 0 {
-			return s.Data[pki.KeyTrust], nil
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("the SUT did not create its CA Secret: %v", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	var ca *observe.CA
+	var last error
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, tb.Env.Config.Scale(30*time.Second), true, func(ctx context.Context) (bool, error) {
+		ca, last = observe.ReadCA(ctx, tb.Env.Client, tb.Env.Namespace)
+		return last == nil, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("the SUT did not create its CA Secret: %w (last read: %v)", err, last)
 	}
+	return ca.Trust, nil
 }
 
 // DeviceOptions shape one device.

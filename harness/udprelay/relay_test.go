@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/onsi/gomega"
+
 	"github.com/wasmbed/wasmbed/harness/udprelay"
 )
 
@@ -73,16 +75,10 @@ func roundTrip(t *testing.T, client *net.UDPConn, r *udprelay.Relay, payload []b
 	return buf[:n]
 }
 
-// eventually polls cond until it holds.
+// eventually waits, with Gomega's Eventually, until cond holds.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		runtime.Gosched()
-	}
+	NewWithT(t).Eventually(cond).WithTimeout(waitTimeout).WithPolling(time.Millisecond).Should(BeTrue(), "waiting for %s", what)
 }
 
 func TestRelaysBothWaysAndLearnsTheClient(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/wasmbed/wasmbed/harness/config"
 )
 
 // ModulePath is the Go module path of this repository.
@@ -25,11 +27,11 @@ var (
 	rootErr  error
 )
 
-// Root returns the repository root. It honours $WASMBED_ROOT, then walks up
+// Root returns the repository root. It honours WASMBED_ROOT, then walks up
 // from the working directory to the go.mod that declares ModulePath.
 func Root() (string, error) {
 	rootOnce.Do(func() {
-		if r := os.Getenv("WASMBED_ROOT"); r != "" {
+		if r := config.FromEnv().Root; r != "" {
 			rootDir, rootErr = filepath.Abs(r)
 			return
 		}
@@ -64,10 +66,10 @@ func MustRoot() string {
 	return r
 }
 
-// CacheDir returns (and creates) the cache directory: $WASMBED_CACHE, else
+// CacheDir returns (and creates) the cache directory: WASMBED_CACHE, else
 // $XDG_CACHE_HOME/wasmbed, else ~/.cache/wasmbed. Sub-paths are joined on.
 func CacheDir(sub ...string) (string, error) {
-	base := os.Getenv("WASMBED_CACHE")
+	base := config.FromEnv().Cache
 	if base == "" {
 		ucd, err := os.UserCacheDir()
 		if err != nil {
@@ -83,9 +85,9 @@ func CacheDir(sub ...string) (string, error) {
 }
 
 // ReportsDir returns (and creates) the reports folder for a run:
-// $WASMBED_REPORTS if set, else <root>/reports/<runID>.
+// WASMBED_REPORTS if set, else <root>/reports/<runID>.
 func ReportsDir(runID string) (string, error) {
-	dir := os.Getenv("WASMBED_REPORTS")
+	dir := config.FromEnv().Reports
 	if dir == "" {
 		root, err := Root()
 		if err != nil {

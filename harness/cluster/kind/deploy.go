@@ -3,12 +3,15 @@ package kind
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,7 +22,13 @@ const fieldOwner = "wasmbed-harness"
 
 // Deploy applies m (CRDs first, waiting until they are established) and
 // waits until every Deployment in it is available.
-func Deploy(ctx context.Context, rc *rest.Config, m *Manifests, pr Progress) error {
+func Deploy(ctx context.Context, rc *rest.Config, m *Manifests, pr Progress, timeoutScale float64) error {
+	scaled := func(d time.Duration) time.Duration {
+		if timeoutScale <= 0 {
+			return d
+		}
+		return time.Duration(float64(d) * timeoutScale)
+	}
 	s := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(s)
 	_ = apiextensionsv1.AddToScheme(s)
@@ -33,7 +42,7 @@ func Deploy(ctx context.Context, rc *rest.Config, m *Manifests, pr Progress) err
 		}
 	}
 	for _, u := range m.CRDs {
-		if err := waitFor(ctx, 60*time.Second, "CRD "+u.GetName()+" established", func() (bool, error) {
+		if err := waitFor(ctx, scaled(60*time.Second), "CRD "+u.GetName()+" established", func() (bool, error) {
 			var crd apiextensionsv1.CustomResourceDefinition
 			if err := c.Get(ctx, client.ObjectKey{Name: u.GetName()}, &crd); err != nil {
 				return false, err
@@ -59,7 +68,7 @@ func Deploy(ctx context.Context, rc *rest.Config, m *Manifests, pr Progress) err
 		}
 		key := client.ObjectKey{Namespace: u.GetNamespace(), Name: u.GetName()}
 		pr.Printf("waiting for Deployment %s", key)
-		if err := waitFor(ctx, 3*time.Minute, "Deployment "+key.String()+" available", func() (bool, error) {
+		if err := waitFor(ctx, scaled(3*time.Minute), "Deployment "+key.String()+" available", func() (bool, error) {
 			var d appsv1.Deployment
 			if err := c.Get(ctx, key, &d); err != nil {
 				return false, err
@@ -71,10 +80,34 @@ func Deploy(ctx context.Context, rc *rest.Config, m *Manifests, pr Progress) err
 			return d.Status.ObservedGeneration >= d.Generation && d.Status.UpdatedReplicas == want &&
 				d.Status.AvailableReplicas == want, nil
 		}); err != nil {
-			return err
+			return fmt.Errorf("%w\n%s", err, podReport(ctx, c, u.GetNamespace()))
 		}
 	}
 	return nil
+}
+
+// podReport says, pod by pod, why a namespace's containers are not
+// ready: the waiting reason and the last termination message.
+func podReport(ctx context.Context, c client.Client, ns string) string {
+	var pods corev1.PodList
+	if err := c.List(ctx, &pods, client.InNamespace(ns)); err != nil {
+		return "pods of " + ns + ": " + err.Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "pods in %s:", ns)
+	for _, p := range pods.Items {
+		fmt.Fprintf(&b, "\n  %s: %s", p.Name, p.Status.Phase)
+		for _, st := range p.Status.ContainerStatuses {
+			fmt.Fprintf(&b, "; %s ready=%v restarts=%d", st.Name, st.Ready, st.RestartCount)
+			if w := st.State.Waiting; w != nil {
+				fmt.Fprintf(&b, " waiting: %s %s", w.Reason, w.Message)
+			}
+			if t := st.LastTerminationState.Terminated; t != nil {
+				fmt.Fprintf(&b, " last exit %d: %s %s", t.ExitCode, t.Reason, t.Message)
+			}
+		}
+	}
+	return b.String()
 }
 
 func apply(ctx context.Context, c client.Client, u *unstructured.Unstructured) error {
@@ -88,26 +121,21 @@ func apply(ctx context.Context, c client.Client, u *unstructured.Unstructured) e
 	return nil
 }
 
-// waitFor polls cond every 500 ms until it holds, fails or timeout passes.
+// waitFor polls cond every 500 ms until it holds or timeout passes; an
+// error from cond is remembered for the timeout message, not fatal (the
+// API server may not serve the kind yet).
 func waitFor(ctx context.Context, timeout time.Duration, what string, cond func() (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(500 * time.Millisecond)
-	defer tick.Stop()
 	var last error
-	for {
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
 		ok, err := cond()
-		if ok {
-			return nil
-		}
 		last = err
-		select {
-		case <-ctx.Done():
-			if last != nil {
-				return fmt.Errorf("timed out waiting for %s: %w", what, last)
-			}
-			return fmt.Errorf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
+		return ok, nil
+	})
+	if err != nil && last != nil {
+		return fmt.Errorf("timed out waiting for %s: %w", what, last)
 	}
+	if err != nil {
+		return fmt.Errorf("timed out waiting for %s", what)
+	}
+	return nil
 }

@@ -9,17 +9,21 @@
 // outside the cluster — processes, containers, QEMU guests — reach the
 // gateway at Capabilities().GatewayEndpoint.
 //
-// A kind node is a privileged container running systemd. Before it asks
-// kind for anything, the provider checks that the Docker engine starts a
-// privileged container at all, and fails with the engine's own error when
-// it does not: some engines (this project's development machine among
-// them) run dockerd with a capability bounding set that lacks
-// CAP_SYS_RESOURCE, and runc then refuses every privileged container.
+// A kind node is a privileged container running systemd. Before kind
+// runs, ProbeEngine finds out by trying whether the Docker engine starts
+// privileged containers, and if not, which capabilities it can grant
+// (engine.go). kind's own docker CLI calls go through a shim (shim.go)
+// that labels the nodes for the harness's sweeps and, on an engine that
+// refuses --privileged, replaces it with what the engine grants; the
+// node image's entrypoint wrapper (harness/kindnode) does the rest inside
+// the node. The README's "kind on an engine that refuses --privileged"
+// lists each obstacle and its fix.
 //
 // The node image is the one harness/kindnode builds offline from parts,
 // or, where a registry is reachable, any image named by
 // WASMBED_KIND_NODE_IMAGE (for example the stock kindest/node:v1.34.0).
 // With WASMBED_KEEP_CLUSTER the cluster keeps a fixed name, is left
-// running at the end of a run, and is reused by the next one (the images
-// are loaded and the manifests applied again, which is idempotent).
+// running at the end of a run, and is adopted by the next one if it is
+// healthy (the images are loaded and the manifests applied again, which
+// costs nothing when they have not changed).
 package kind

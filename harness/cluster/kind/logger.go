@@ -2,6 +2,7 @@ package kind
 
 import (
 	"fmt"
+	"strings"
 
 	kindlog "sigs.k8s.io/kind/pkg/log"
 )
@@ -10,7 +11,14 @@ import (
 // Verbosity 0 (kind's user-facing steps) is shown; debug levels are not.
 type kindLogger struct{ pr Progress }
 
-func (l kindLogger) Warn(m string)                        { l.pr.Printf("kind: warning: %s", m) }
+func (l kindLogger) Warn(m string) {
+	// The harness names each cluster's network on purpose (networkEnv);
+	// kind's warnings about that say nothing to the reader.
+	if strings.Contains(m, networkEnv) || strings.Contains(m, "Here be dragons") {
+		return
+	}
+	l.pr.Printf("kind: warning: %s", m)
+}
 func (l kindLogger) Warnf(f string, a ...any)             { l.Warn(fmt.Sprintf(f, a...)) }
 func (l kindLogger) Error(m string)                       { l.pr.Printf("kind: error: %s", m) }
 func (l kindLogger) Errorf(f string, a ...any)            { l.Error(fmt.Sprintf(f, a...)) }

@@ -2,22 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"time"
-
-	"k8s.io/apimachinery/pkg/util/wait"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wasmbed/wasmbed/harness/env"
 	"github.com/wasmbed/wasmbed/harness/testbed"
 	"github.com/wasmbed/wasmbed/harness/tokens"
-	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
 
 // system is what `harness up` started in its namespace, and how to reach
@@ -45,6 +38,9 @@ func startSystem(ctx context.Context, e *env.Env, o upOptions) (*system, error) 
 	backend := "process"
 	if o.QEMU != "" {
 		backend = "qemu"
+	}
+	if o.QEMU != "" {
+		e.Config.QEMUProfiles = o.QEMU // the qemu backend's devices boot this profile
 	}
 	pr.Printf("starting the SUT (a controller and a gateway) in namespace %s", e.Namespace)
 	tb, err := testbed.New(ctx, e, testbed.Options{Backend: backend})
@@ -83,59 +79,23 @@ func startSystem(ctx context.Context, e *env.Env, o upOptions) (*system, error) 
 }
 
 // startDevices launches o.Devices token-enrolled devices at once and waits
-// until every one is Connected, saying how many are.
+// until every one is Connected.
 func startDevices(ctx context.Context, tb *testbed.Testbed, o upOptions) ([]*testbed.Device, error) {
-	e, pr, n := tb.Env, tb.Env.Progress, o.Devices
+	pr, n := tb.Env.Progress, o.Devices
 	if n == 0 {
 		return nil, nil
 	}
-	kind := "process devices"
+	kind, timeout := "process devices", 60*time.Second
 	if o.QEMU != "" {
-		kind = "QEMU guests (" + o.QEMU + ", under TCG: seconds each)"
+		kind, timeout = "QEMU guests ("+o.QEMU+", under TCG: seconds each)", time.Duration(n)*60*time.Second
 	}
 	pr.Printf("starting %d %s, each behind its own link proxy", n, kind)
-	devs := make([]*testbed.Device, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			devs[i], errs[i] = tb.NewDevice(ctx, fmt.Sprintf("dev-%02d", i), testbed.DeviceOptions{Token: true, Profile: o.QEMU})
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	timeout := e.Config.Scale(60 * time.Second)
-	if o.QEMU != "" {
-		timeout = e.Config.Scale(time.Duration(n) * 60 * time.Second)
-	}
-	connected, last := -1, ""
-	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		var l wasmbedv1.DeviceList
-		if err := e.Client.List(ctx, &l, client.InNamespace(e.Namespace)); err != nil {
-			return false, nil // the API server may be busy: try again
-		}
-		c, behind := 0, []string{}
-		for _, d := range l.Items {
-			if d.Status.Phase == wasmbedv1.DeviceConnected {
-				c++
-			} else {
-				behind = append(behind, d.Name+" ("+string(d.Status.Phase)+")")
-			}
-		}
-		if c != connected {
-			pr.Printf("%d of %d devices Connected", c, n)
-			connected = c
-		}
-		last = strings.Join(behind, ", ")
-		return c >= n, nil
-	})
+	start := time.Now()
+	devs, err := tb.ConnectedDevices(ctx, n, testbed.FleetOptions{Prefix: "dev", Timeout: timeout})
 	if err != nil {
-		return nil, fmt.Errorf("%d of %d devices Connected within %s (%s): %w; their logs are in %s", max(connected, 0), n, timeout, last, err, e.ArtifactDir)
+		return nil, fmt.Errorf("%w; the devices' logs are in %s", err, tb.Env.ArtifactDir)
 	}
+	pr.Printf("%d devices Connected in %s", n, time.Since(start).Round(100*time.Millisecond))
 	return devs, nil
 }
 

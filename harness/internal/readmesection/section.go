@@ -11,11 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wasmbed/wasmbed/harness/config"
 	"github.com/wasmbed/wasmbed/harness/workspace"
 )
 
-// UpdateEnv, when set, makes Check rewrite a stale section instead of
-// failing.
+// UpdateEnv, when true, makes Check rewrite a stale section instead of
+// failing (config.Config.UpdateREADME).
 const UpdateEnv = "WASMBED_UPDATE_README"
 
 // Check compares README.md's section name with content. A stale section
@@ -43,7 +44,7 @@ func Check(t testing.TB, name, content, pkg string) {
 	if want == s {
 		return
 	}
-	if os.Getenv(UpdateEnv) != "" {
+	if config.FromEnv().UpdateREADME {
 		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
 		}
