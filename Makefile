@@ -178,10 +178,10 @@ fuzz-short: ## each fuzz target for a fixed execution count: the CI variant
 FIRMWARE ?= ./firmware/cmd/device
 
 qemu-images: ## build the QEMU guest images (Debian kernel + firmware initramfs) for every profile
-	$(GO) run ./qemu-images/cmd/qemu-images -firmware $(FIRMWARE)
+	$(GO) run ./harness/cmd/harness qemu-images --firmware $(FIRMWARE)
 
 qemu-images-lock: ## pin the newest Debian kernel per QEMU profile in qemu-images/kernels.lock
-	$(GO) run ./qemu-images/cmd/qemu-images -refresh-lock
+	$(GO) run ./harness/cmd/harness qemu-images --refresh-lock
 
 qemu-test: ## boot tests of every QEMU profile (slow: real guests under TCG)
 	WASMBED_QEMU_TESTS=1 $(GO) test -count=1 -timeout=30m -v $(QEMU_TEST_PKGS)

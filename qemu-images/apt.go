@@ -11,65 +11,41 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/wasmbed/wasmbed/harness/cache"
-	"github.com/wasmbed/wasmbed/harness/progress"
-	"github.com/wasmbed/wasmbed/harness/workspace"
-)
-
-// Mirrors, overridable for machines behind a local mirror.
-const (
-	defaultMirror         = "http://deb.debian.org/debian"
-	defaultSecurityMirror = "http://deb.debian.org/debian-security"
 )
 
 // apt fetches packages of a foreign architecture and release with the
-// host's apt, without touching the host's package state: it keeps its own
-// sources, lists and caches under the harness cache, per dist and arch.
+// host's apt, without touching the host's package state: its sources,
+// lists and caches live in a directory of its own (dir), which the caller
+// owns and removes.
 type apt struct {
 	dist, arch string
 	dir        string
-	pr         *progress.Printer
+	pr         Progress
 }
 
-func newApt(dist, arch string, pr *progress.Printer) (*apt, error) {
+// newApt prepares apt's state in dir for dist/arch: the release, its
+// -updates and its -security pockets, each from the archive mirror names.
+func newApt(dist, arch, dir string, mirror Mirror, pr Progress) (*apt, error) {
 	if _, err := exec.LookPath("apt-get"); err != nil {
 		return nil, fmt.Errorf("qemu-images: apt-get not found: kernels are fetched from Debian with apt (run on Debian, or run `make deps`)")
-	}
-	dir, err := workspace.CacheDir("qemu-apt", dist+"-"+arch)
-	if err != nil {
-		return nil, err
 	}
 	for _, sub := range []string{"lists/partial", "cache/archives/partial", "sources"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, err
 		}
 	}
-	mirror := envOr("WASMBED_DEBIAN_MIRROR", defaultMirror)
-	security := envOr("WASMBED_DEBIAN_SECURITY_MIRROR", defaultSecurityMirror)
-	sources := fmt.Sprintf(`Types: deb
-URIs: %s
-Suites: %s %s-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: %s
-Suites: %s-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-`, mirror, dist, dist, security, dist)
-	if err := os.WriteFile(filepath.Join(dir, "sources", "debian.sources"), []byte(sources), 0o644); err != nil {
+	var sources strings.Builder
+	for _, suite := range []string{dist, dist + "-updates", dist + "-security"} {
+		uri, err := mirror(suite)
+		if err != nil {
+			return nil, fmt.Errorf("qemu-images: %w", err)
+		}
+		fmt.Fprintf(&sources, "Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n", uri, suite)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sources", "debian.sources"), []byte(sources.String()), 0o644); err != nil {
 		return nil, err
 	}
 	return &apt{dist: dist, arch: arch, dir: dir, pr: pr}, nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 func (a *apt) options() []string {
@@ -98,14 +74,8 @@ func (a *apt) run(ctx context.Context, dir, tool string, args ...string) ([]byte
 	return stdout.Bytes(), nil
 }
 
-// update refreshes the package lists; it holds the cache lock of this
-// dist/arch so concurrent harnesses do not race.
+// update fetches the package lists.
 func (a *apt) update(ctx context.Context) error {
-	unlock, err := cache.Lock(filepath.Join(a.dir, ".lock"))
-	if err != nil {
-		return err
-	}
-	defer unlock()
 	a.pr.Printf("updating Debian package lists for %s/%s", a.dist, a.arch)
 	start := time.Now()
 	if _, err := a.run(ctx, a.dir, "apt-get", "update", "-q"); err != nil {
@@ -114,7 +84,7 @@ func (a *apt) update(ctx context.Context) error {
 		// pinned package, so go on with a warning if we have them.
 		main, _ := filepath.Glob(filepath.Join(a.dir, "lists", "*_dists_"+a.dist+"_main_binary-"+a.arch+"_Packages*"))
 		if len(main) == 0 || ctx.Err() != nil {
-			return fmt.Errorf("qemu-images: %w\n(is the Debian mirror reachable? set WASMBED_DEBIAN_MIRROR for a local one)", err)
+			return fmt.Errorf("qemu-images: %w\n(is the Debian mirror reachable? It comes from the machine's apt sources, or WASMBED_DEBIAN_MIRROR)", err)
 		}
 		a.pr.Printf("warning: some %s/%s package lists failed to update; using those that did:\n%s", a.dist, a.arch, err)
 	}

@@ -17,6 +17,9 @@
 // The image's cache key is the hash of all of that, so a second build of
 // the same inputs is a cache hit and any change gives a new image.
 //
-// The harness calls Ensure on demand; `make qemu-images` builds every
+// The package is a tool below the harness and imports none of it: Options
+// hand it the repository, the cache, the Debian mirror and a progress sink.
+// The harness calls Ensure on demand with its own (harness/qemu's
+// ImageOptions); `make qemu-images` (harness qemu-images) builds every
 // profile ahead of time, and `make qemu-images-lock` re-pins the kernels.
 package qemuimages

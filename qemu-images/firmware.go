@@ -8,9 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/wasmbed/wasmbed/harness/progress"
-	"github.com/wasmbed/wasmbed/harness/workspace"
 )
 
 // DefaultFirmware is the firmware's main package, built as the guest's
@@ -22,14 +19,13 @@ const DefaultFirmware = "./firmware/cmd/device"
 const TestFirmware = "./qemu-images/internal/testinit"
 
 // BuildFirmware cross-compiles the Go main package pkg (a path relative to
-// the repository root, or an import path) as a static Linux binary for
-// goarch and writes it to out. The build is reproducible (-trimpath, no
-// build id, no VCS stamp), so the image hash changes only when the code
+// the repository root, or an import path) in root as a static Linux binary
+// for goarch and writes it to out. The build is reproducible (-trimpath,
+// no build id, no VCS stamp), so the image hash changes only when the code
 // does.
-func BuildFirmware(ctx context.Context, pkg, goarch, out string, pr *progress.Printer) error {
-	root, err := workspace.Root()
-	if err != nil {
-		return err
+func BuildFirmware(ctx context.Context, root, pkg, goarch, out string, pr Progress) error {
+	if pr == nil {
+		pr = silent{}
 	}
 	if strings.HasPrefix(pkg, "./") {
 		if _, err := os.Stat(filepath.Join(root, pkg)); err != nil {

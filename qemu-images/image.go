@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/firmware/guest"
-	"github.com/wasmbed/wasmbed/harness/cache"
-	"github.com/wasmbed/wasmbed/harness/progress"
 )
 
 // builderVersion changes whenever the image layout changes, so old cache
@@ -41,29 +39,61 @@ type Image struct {
 	Key string
 }
 
-// Options are the inputs of an image besides the profile.
-type Options struct {
-	// Firmware is the Go main package built as /init (default
-	// DefaultFirmware).
-	Firmware string
-	// Lock pins the kernels (default LoadLock()).
-	Lock *Lock
-	// Progress receives progress lines (default: standard error).
-	Progress *progress.Printer
-}
-
 // Ensure returns the image of a profile, building it if the cache has no
 // image with the same content: same kernel package, same firmware binary,
 // same modules, same builder. The firmware is compiled every time (the Go
 // build cache makes that quick when nothing changed) because its bytes
 // are part of the key.
 func Ensure(ctx context.Context, profile string, opts Options) (*Image, error) {
-	img, files, k, err := plan(ctx, profile, &opts)
+	p, err := LookupProfile(profile)
 	if err != nil {
 		return nil, err
 	}
-	p, pr := img.Profile, opts.Progress
-	dir, err := cache.Ensure("qemu-images", p.Name+"-"+img.Key[:16], func(dir string) error {
+	if err := opts.complete(); err != nil {
+		return nil, err
+	}
+	pr := opts.Progress
+
+	k, err := EnsureKernel(ctx, p, opts)
+	if err != nil {
+		return nil, err
+	}
+	mods, err := ResolveModules(k.ModulesDir, p.Modules)
+	if err != nil {
+		return nil, err
+	}
+
+	tmp, err := os.MkdirTemp("", "wasmbed-firmware-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	fwPath := filepath.Join(tmp, "init")
+	if err := BuildFirmware(ctx, opts.Root, opts.Firmware, p.GOARCH, fwPath, pr); err != nil {
+		return nil, err
+	}
+	fw, err := os.ReadFile(fwPath)
+	if err != nil {
+		return nil, err
+	}
+	files, list, err := initramfsFiles(k, mods, fw)
+	if err != nil {
+		return nil, err
+	}
+
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n", builderVersion, p.Name, k.Entry.SHA256, p.KernelImage)
+	for _, f := range files {
+		fmt.Fprintf(h, "%s %o %d\n", f.Path, f.Mode, len(f.Data))
+		h.Write(f.Data)
+	}
+	key := hex.EncodeToString(h.Sum(nil))
+
+	img := &Image{
+		Profile: p, KernelRelease: k.Release, KernelPackage: k.Entry, Firmware: opts.Firmware,
+		Modules: list, Key: key,
+	}
+	dir, err := opts.Cache("qemu-images", p.Name+"-"+key[:16], func(dir string) error {
 		pr.Printf("building image %s (kernel %s, firmware %s)", p.Name, k.Release, opts.Firmware)
 		start := time.Now()
 		if err := copyFile(k.Image, filepath.Join(dir, "kernel")); err != nil {
@@ -94,69 +124,6 @@ func Ensure(ctx context.Context, profile string, opts Options) (*Image, error) {
 	img.Kernel = filepath.Join(dir, "kernel")
 	img.Initramfs = filepath.Join(dir, "initramfs.cpio")
 	return img, nil
-}
-
-// plan does everything Ensure does but write the image: it fetches the
-// kernel, builds the firmware and returns the image's content and key. Two
-// plans of the same inputs must give the same bytes (TestImageReproducible).
-func plan(ctx context.Context, profile string, opts *Options) (*Image, []File, *Kernel, error) {
-	p, err := LookupProfile(profile)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if opts.Firmware == "" {
-		opts.Firmware = DefaultFirmware
-	}
-	if opts.Progress == nil {
-		opts.Progress = progress.Stderr("qemu-images")
-	}
-	if opts.Lock == nil {
-		if opts.Lock, err = LoadLock(); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	pr := opts.Progress
-
-	k, err := EnsureKernel(ctx, p, opts.Lock, pr)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	mods, err := ResolveModules(k.ModulesDir, p.Modules)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-
-	tmp, err := os.MkdirTemp("", "wasmbed-firmware-")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer os.RemoveAll(tmp)
-	fwPath := filepath.Join(tmp, "init")
-	if err := BuildFirmware(ctx, opts.Firmware, p.GOARCH, fwPath, pr); err != nil {
-		return nil, nil, nil, err
-	}
-	fw, err := os.ReadFile(fwPath)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	files, list, err := initramfsFiles(k, mods, fw)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n", builderVersion, p.Name, k.Entry.SHA256, p.KernelImage)
-	for _, f := range files {
-		fmt.Fprintf(h, "%s %o %d\n", f.Path, f.Mode, len(f.Data))
-		h.Write(f.Data)
-	}
-	key := hex.EncodeToString(h.Sum(nil))
-
-	img := &Image{
-		Profile: p, KernelRelease: k.Release, KernelPackage: k.Entry, Firmware: opts.Firmware,
-		Modules: list, Key: key,
-	}
-	return img, files, k, nil
 }
 
 // initramfsFiles lists the initramfs content: /init, the modules and the

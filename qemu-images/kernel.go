@@ -11,9 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/wasmbed/wasmbed/harness/cache"
-	"github.com/wasmbed/wasmbed/harness/progress"
 )
 
 // Kernel is an unpacked kernel package in the cache.
@@ -31,16 +28,19 @@ type Kernel struct {
 }
 
 // EnsureKernel returns the unpacked kernel package of a profile as pinned
-// in lock, downloading and unpacking it on first use. The cache is keyed by
-// the package's sha256, so a cached kernel needs no network at all.
-func EnsureKernel(ctx context.Context, p Profile, lock *Lock, pr *progress.Printer) (*Kernel, error) {
-	e, err := lock.Entry(p.Name)
+// in o.Lock, downloading and unpacking it on first use. The cache is keyed
+// by the package's sha256, so a cached kernel needs no network at all.
+func EnsureKernel(ctx context.Context, p Profile, o Options) (*Kernel, error) {
+	if err := o.complete(); err != nil {
+		return nil, err
+	}
+	e, err := o.Lock.Entry(p.Name)
 	if err != nil {
 		return nil, err
 	}
 	key := e.Package + "_" + e.Version + "_" + e.Arch + "-" + e.SHA256[:16]
-	dir, err := cache.Ensure("qemu-kernels", key, func(dir string) error {
-		return fetchKernel(ctx, p, e, dir, pr)
+	dir, err := o.Cache("qemu-kernels", key, func(dir string) error {
+		return fetchKernel(ctx, p, e, dir, o)
 	})
 	if err != nil {
 		return nil, err
@@ -48,11 +48,16 @@ func EnsureKernel(ctx context.Context, p Profile, lock *Lock, pr *progress.Print
 	return openKernel(p, e, dir)
 }
 
-func fetchKernel(ctx context.Context, p Profile, e LockEntry, dir string, pr *progress.Printer) error {
+// fetchKernel downloads and unpacks a pinned kernel package into dir,
+// with apt's lists and downloads in dir too, removed once unpacked.
+func fetchKernel(ctx context.Context, p Profile, e LockEntry, dir string, o Options) error {
+	pr := o.Progress
 	if _, err := exec.LookPath("dpkg-deb"); err != nil {
 		return fmt.Errorf("qemu-images: dpkg-deb not found; it unpacks the kernel package (install dpkg)")
 	}
-	a, err := newApt(e.Dist, e.Arch, pr)
+	aptDir := filepath.Join(dir, "apt")
+	defer os.RemoveAll(aptDir)
+	a, err := newApt(e.Dist, e.Arch, aptDir, o.Mirror, pr)
 	if err != nil {
 		return err
 	}
@@ -121,8 +126,22 @@ func fileSHA256(path string) (string, error) {
 }
 
 // RefreshLock resolves, for each profile, the kernel package its
-// meta-package depends on today, and returns the new lock.
-func RefreshLock(ctx context.Context, names []string, old *Lock, pr *progress.Printer) (*Lock, error) {
+// meta-package depends on today, and returns the new lock. It asks
+// o.Mirror for the archive and reports to o.Progress; apt's lists go to a
+// temporary directory.
+func RefreshLock(ctx context.Context, names []string, old *Lock, o Options) (*Lock, error) {
+	pr := o.Progress
+	if pr == nil {
+		pr = silent{}
+	}
+	if o.Mirror == nil {
+		return nil, fmt.Errorf("qemu-images: refreshing the lock needs Options.Mirror")
+	}
+	tmp, err := os.MkdirTemp("", "wasmbed-qemu-apt-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
 	l := &Lock{Entries: map[string]LockEntry{}}
 	if old != nil {
 		for k, v := range old.Entries {
@@ -134,7 +153,7 @@ func RefreshLock(ctx context.Context, names []string, old *Lock, pr *progress.Pr
 		if err != nil {
 			return nil, err
 		}
-		a, err := newApt(p.Dist, p.DebArch, pr)
+		a, err := newApt(p.Dist, p.DebArch, filepath.Join(tmp, p.Dist+"-"+p.DebArch), o.Mirror, pr)
 		if err != nil {
 			return nil, err
 		}

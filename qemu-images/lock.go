@@ -10,8 +10,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
-	"github.com/wasmbed/wasmbed/harness/workspace"
 )
 
 // LockFile is the lock file's path relative to the repository root.
@@ -94,7 +92,7 @@ func (l *Lock) Format(w io.Writer) error {
 	sort.Strings(names)
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "# Debian kernel packages the QEMU guest images boot, one per profile.\n")
-	fmt.Fprintf(bw, "# Written by `make qemu-images-lock` (go run ./qemu-images/cmd/qemu-images -refresh-lock);\n")
+	fmt.Fprintf(bw, "# Written by `make qemu-images-lock` (harness qemu-images -refresh-lock);\n")
 	fmt.Fprintf(bw, "# commit it. The sha256 is the .deb's; it also keys the kernel cache.\n")
 	fmt.Fprintf(bw, "#\n# profile\tdist\tarch\tpackage\tversion\tsha256\n")
 	for _, n := range names {
@@ -104,11 +102,11 @@ func (l *Lock) Format(w io.Writer) error {
 	return bw.Flush()
 }
 
-// LoadLock returns the lock: the repository's file when run inside a
-// clone (so an edited lock takes effect without a rebuild), else the copy
-// embedded at build time.
-func LoadLock() (*Lock, error) {
-	if root, err := workspace.Root(); err == nil {
+// LoadLock returns the lock: the file in the repository root (so an edited
+// lock takes effect without a rebuild), else the copy embedded at build
+// time.
+func LoadLock(root string) (*Lock, error) {
+	if root != "" {
 		f, err := os.Open(filepath.Join(root, LockFile))
 		if err == nil {
 			defer f.Close()
@@ -118,12 +116,8 @@ func LoadLock() (*Lock, error) {
 	return ParseLock(strings.NewReader(embeddedLock))
 }
 
-// WriteLock writes l to the repository's lock file.
-func WriteLock(l *Lock) error {
-	root, err := workspace.Root()
-	if err != nil {
-		return err
-	}
+// WriteLock writes l to the lock file of the repository in root.
+func WriteLock(root string, l *Lock) error {
 	path := filepath.Join(root, LockFile)
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)

@@ -67,6 +67,10 @@ type Config struct {
 	Reports string
 	// KVM is "off" to never try KVM for QEMU guests, "auto" to probe it.
 	KVM string
+	// DebianMirror and DebianSecurityMirror override the Debian archives
+	// the image builders fetch from (harness/aptsources); empty means the
+	// machine's own apt sources.
+	DebianMirror, DebianSecurityMirror string
 
 	// QEMUTests and DockerTests enable the package tests that boot QEMU
 	// guests and build images or run containers.

@@ -25,7 +25,7 @@ type Options struct {
 	// RunID labels what the session creates; "adhoc" if empty.
 	RunID string
 	// Images are the SUT images to run; built (or found) with
-	// images.Build if zero.
+	// images.Ensure if zero.
 	Images images.Set
 	// Progress receives progress lines; nil is silent.
 	Progress Progress
@@ -60,7 +60,7 @@ func processImages(ctx context.Context, cli *client.Client, pr Progress) (images
 	if builtSet.Gateway.Ref != "" {
 		return builtSet, nil
 	}
-	set, err := images.Build(ctx, images.Options{Client: cli, Progress: pr})
+	set, err := images.Ensure(ctx, images.Options{Client: cli, Progress: pr})
 	if err != nil {
 		return images.Set{}, err
 	}

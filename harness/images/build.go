@@ -25,7 +25,7 @@ type Progress interface {
 	Printf(format string, args ...any)
 }
 
-// Options shape a Build.
+// Options shape an Ensure.
 type Options struct {
 	// Client talks to the Docker daemon; Build connects with Connect if nil.
 	Client *client.Client
@@ -43,7 +43,10 @@ type Options struct {
 type Image struct {
 	// Component is gateway, controller or device.
 	Component string
-	// Ref is the tag to run: wasmbed/<component>:<content digest>.
+	// Key is the hex sha256 of the image's content: its binary, the CA
+	// bundle and its config.
+	Key string
+	// Ref is the tag to run: wasmbed/<component>:<Key[:16]>.
 	Ref string
 	// ID is the daemon's image ID.
 	ID string
@@ -71,10 +74,11 @@ func (s Set) Ref(component string) string {
 	return ""
 }
 
-// Build compiles the SUT's static binaries and builds an image for each
-// component whose content-digest tag does not exist yet. Concurrent
-// callers (ginkgo -p) are serialised by a lock in the cache directory.
-func Build(ctx context.Context, o Options) (Set, error) {
+// Ensure returns the SUT's images: it compiles the static binaries and
+// builds an image for each component whose content-key tag does not exist
+// yet. Concurrent callers (ginkgo -p) are serialised by a lock in the
+// cache directory.
+func Ensure(ctx context.Context, o Options) (Set, error) {
 	start := time.Now()
 	pr := o.Progress
 	if pr == nil {
@@ -165,8 +169,9 @@ func compile(ctx context.Context, dir string, pr Progress) error {
 
 // buildOne imports component c's layer as an image unless its tag exists.
 func buildOne(ctx context.Context, cli *client.Client, c Component, l *layer, force bool, pr Progress) (Image, error) {
-	ref := fmt.Sprintf("%s/%s:%s", Repository, c.Name, l.Digest()[:16])
-	im := Image{Component: c.Name, Ref: ref}
+	key := l.Key()
+	ref := fmt.Sprintf("%s/%s:%s", Repository, c.Name, key[:16])
+	im := Image{Component: c.Name, Key: key, Ref: ref}
 	oldID := ""
 	insp, err := cli.ImageInspect(ctx, ref)
 	switch {
@@ -186,7 +191,7 @@ func buildOne(ctx context.Context, cli *client.Client, c Component, l *layer, fo
 		return Image{}, err
 	}
 	res, err := cli.ImageImport(ctx, client.ImageImportSource{Source: bytes.NewReader(data), SourceName: "-"}, ref,
-		client.ImageImportOptions{Changes: l.changes, Message: "wasmbed " + c.Name + " FROM scratch, content " + l.Digest()})
+		client.ImageImportOptions{Changes: l.changes, Message: "wasmbed " + c.Name + " FROM scratch, content " + key})
 	if err != nil {
 		return Image{}, fmt.Errorf("import %s: %w", ref, err)
 	}

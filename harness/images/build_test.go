@@ -20,11 +20,11 @@ func needDocker(tb testing.TB) {
 func TestBuildIsCachedByContent(t *testing.T) {
 	needDocker(t)
 	ctx := context.Background()
-	first, err := images.Build(ctx, images.Options{})
+	first, err := images.Ensure(ctx, images.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := images.Build(ctx, images.Options{})
+	second, err := images.Ensure(ctx, images.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +45,12 @@ func BenchmarkBuild(b *testing.B) {
 	ctx := context.Background()
 	for range b.N {
 		start := time.Now()
-		if _, err := images.Build(ctx, images.Options{Force: true}); err != nil {
+		if _, err := images.Ensure(ctx, images.Options{Force: true}); err != nil {
 			b.Fatal(err)
 		}
 		cold := time.Since(start)
 		start = time.Now()
-		if _, err := images.Build(ctx, images.Options{}); err != nil {
+		if _, err := images.Ensure(ctx, images.Options{}); err != nil {
 			b.Fatal(err)
 		}
 		warm := time.Since(start)

@@ -50,9 +50,9 @@ func newLayer(c Component, binary, caBundle []byte) *layer {
 	return l
 }
 
-// Digest is the hex sha256 of the layer and its config, so equal content
+// Key is the hex sha256 of the layer and its config, so equal content
 // gives an equal tag.
-func (l *layer) Digest() string {
+func (l *layer) Key() string {
 	h := sha256.New()
 	for _, c := range l.changes {
 		fmt.Fprintf(h, "%s\x00", c)

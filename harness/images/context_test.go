@@ -10,16 +10,16 @@ import (
 func TestLayerDigestFollowsContent(t *testing.T) {
 	c := Components[0]
 	a := newLayer(c, []byte("binary-1"), []byte("ca"))
-	if a.Digest() != newLayer(c, []byte("binary-1"), []byte("ca")).Digest() {
+	if a.Key() != newLayer(c, []byte("binary-1"), []byte("ca")).Key() {
 		t.Fatal("equal content gave different digests")
 	}
-	if a.Digest() == newLayer(c, []byte("binary-2"), []byte("ca")).Digest() {
+	if a.Key() == newLayer(c, []byte("binary-2"), []byte("ca")).Key() {
 		t.Fatal("a changed binary kept the digest")
 	}
-	if a.Digest() == newLayer(c, []byte("binary-1"), []byte("other ca")).Digest() {
+	if a.Key() == newLayer(c, []byte("binary-1"), []byte("other ca")).Key() {
 		t.Fatal("a changed CA bundle kept the digest")
 	}
-	if a.Digest() == newLayer(Components[1], []byte("binary-1"), []byte("ca")).Digest() {
+	if a.Key() == newLayer(Components[1], []byte("binary-1"), []byte("ca")).Key() {
 		t.Fatal("two components with the same bytes share a digest")
 	}
 }

@@ -51,7 +51,7 @@ func testFleet(t testing.TB, gateway string, concurrency int) *Fleet {
 	pr := progress.New(os.Stderr, "qemu-test")
 	images := map[string]*qi.Image{}
 	for _, p := range qi.Profiles() {
-		img, err := qi.Ensure(ctx, p.Name, qi.Options{Firmware: qi.TestFirmware, Progress: pr})
+		img, err := EnsureImage(ctx, p.Name, qi.TestFirmware, pr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -127,7 +127,7 @@ func (f *Fleet) Image(ctx context.Context, profile string) (*qi.Image, error) {
 	if img, ok := f.images[profile]; ok {
 		return img, nil
 	}
-	img, err := qi.Ensure(ctx, profile, qi.Options{Firmware: f.opts.Firmware})
+	img, err := EnsureImage(ctx, profile, f.opts.Firmware, f.pr)
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,7 @@ func (p Provider) Create(ctx context.Context, opts cluster.CreateOptions) (_ clu
 	}
 	defer cli.Close()
 	sweepLeftovers(ctx, cli, pr)
-	set, err := images.Build(ctx, images.Options{Client: cli, Progress: pr})
+	set, err := images.Ensure(ctx, images.Options{Client: cli, Progress: pr})
 	if err != nil {
 		return nil, err
 	}

@@ -217,7 +217,7 @@ func TestEngineProbeTriesWhatItReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cli.Close()
-	set, err := images.Build(ctx, images.Options{Client: cli})
+	set, err := images.Ensure(ctx, images.Options{Client: cli})
 	if err != nil {
 		t.Fatal(err)
 	}

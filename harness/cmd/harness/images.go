@@ -21,7 +21,7 @@ so an unchanged tree builds nothing. --force rebuilds the images anyway, to
 measure a cold build.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()
-			set, err := images.Build(cmd.Context(), images.Options{Progress: progress.Stderr("images"), Force: force})
+			set, err := images.Ensure(cmd.Context(), images.Options{Progress: progress.Stderr("images"), Force: force})
 			if err != nil {
 				return err
 			}
