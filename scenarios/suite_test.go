@@ -3,6 +3,8 @@ package scenarios
 import (
 	"context"
 	"flag"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -27,7 +29,24 @@ func TestScenarios(t *testing.T) {
 	ctrllog.SetLogger(GinkgoLogr)
 	SetDefaultEventuallyTimeout(30 * time.Second)
 	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
-	RunSpecs(t, "Wasmbed scenarios")
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	suiteConfig.MustPassRepeatedly = repeat(t)
+	RunSpecs(t, "Wasmbed scenarios", suiteConfig, reporterConfig)
+}
+
+// repeat is WASMBED_REPEAT: the nightly run's smoke-repeat stage makes
+// every selected spec pass that many times in a row (each time in a fresh
+// Env), which Ginkgo's command line cannot ask for.
+func repeat(t *testing.T) int {
+	v := os.Getenv("WASMBED_REPEAT")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("WASMBED_REPEAT=%q: want a positive count", v)
+	}
+	return n
 }
 
 // The first process boots the cluster; the others attach to it.

@@ -21,7 +21,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(upCommand(), buildCommand(), sweepCommand(), reportCommand(), imagesCommand(), kindNodeImageCommand(), containersCommand())
+	root.AddCommand(upCommand(), buildCommand(), sweepCommand(), reportCommand(), nightlyCommand(), imagesCommand(), kindNodeImageCommand(), containersCommand())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}
