@@ -2,49 +2,41 @@ package phasewatch
 
 import (
 	"fmt"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/wasmbed/wasmbed/harness/timeline"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
 
-// appTracker remembers each Application's phase and records changes.
-type appTracker struct {
-	j    *timeline.Journal
-	mu   sync.Mutex
-	seen map[string]wasmbedv1.ApplicationPhase
+// appState is what is tracked of an Application: its phase, and its
+// counts for the text.
+type appState struct {
+	phase  wasmbedv1.ApplicationPhase
+	counts wasmbedv1.ApplicationCounts
 }
 
-func newAppTracker(j *timeline.Journal) *appTracker {
-	return &appTracker{j: j, seen: map[string]wasmbedv1.ApplicationPhase{}}
+func newAppTracker(j *timeline.Journal) *tracker[appState] {
+	return &tracker[appState]{j: j, kind: "Application", read: readApp, changes: appChanges,
+		describe: func(s appState) string { return orNone(string(s.phase)) }}
 }
 
-func (t *appTracker) observe(typ watch.EventType, obj runtime.Object) {
+func readApp(obj runtime.Object) (string, appState, bool) {
 	a, ok := obj.(*wasmbedv1.Application)
 	if !ok {
-		return
+		return "", appState{}, false
 	}
-	subject := "Application/" + a.Name
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	old, known := t.seen[a.Name]
-	switch {
-	case typ == watch.Deleted:
-		delete(t.seen, a.Name)
-		t.j.Record(timeline.Event{Subject: subject, Kind: "deleted", Text: fmt.Sprintf("Application %s deleted (was %s)", a.Name, orNone(string(old)))})
-		return
-	case !known:
-		t.j.Record(timeline.Event{Subject: subject, Kind: "created", Text: fmt.Sprintf("Application %s exists, phase %s", a.Name, orNone(string(a.Status.Phase)))})
-	case old != a.Status.Phase:
-		c := a.Status.Counts
-		t.j.Record(timeline.Event{Subject: subject, Kind: "phase", Level: appPhaseLevel(a.Status.Phase),
-			Text: fmt.Sprintf("Application %s: %s → %s (%d targeted, %d running, %d pending, %d failed)",
-				a.Name, orNone(string(old)), orNone(string(a.Status.Phase)), c.Targeted, c.Running, c.Pending, c.Failed)})
+	return a.Name, appState{phase: a.Status.Phase, counts: a.Status.Counts}, true
+}
+
+func appChanges(name string, old, cur appState) []timeline.Event {
+	if old.phase == cur.phase {
+		return nil
 	}
-	t.seen[a.Name] = a.Status.Phase
+	c := cur.counts
+	return []timeline.Event{{Kind: "phase", Level: appPhaseLevel(cur.phase),
+		Text: fmt.Sprintf("Application %s: %s → %s (%d targeted, %d running, %d pending, %d failed)",
+			name, orNone(string(old.phase)), orNone(string(cur.phase)), c.Targeted, c.Running, c.Pending, c.Failed)}}
 }
 
 func appPhaseLevel(p wasmbedv1.ApplicationPhase) string {

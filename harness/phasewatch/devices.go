@@ -2,70 +2,79 @@ package phasewatch
 
 import (
 	"fmt"
-	"sync"
+	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/wasmbed/wasmbed/harness/timeline"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
 
-// deviceTracker remembers each Device's phase and the state of each app
-// on it, and records what changed.
-type deviceTracker struct {
-	j    *timeline.Journal
-	mu   sync.Mutex
-	seen map[string]deviceState
-}
-
+// deviceState is what is tracked of a Device: its phase, the gateway it
+// is on, and the state of each app on it.
 type deviceState struct {
-	phase wasmbedv1.DevicePhase
-	apps  map[string]wasmbedv1.AppState
+	phase   wasmbedv1.DevicePhase
+	gateway string
+	apps    map[string]wasmbedv1.DeviceAppStatus
 }
 
-func newDeviceTracker(j *timeline.Journal) *deviceTracker {
-	return &deviceTracker{j: j, seen: map[string]deviceState{}}
+func newDeviceTracker(j *timeline.Journal) *tracker[deviceState] {
+	return &tracker[deviceState]{j: j, kind: "Device", read: readDevice, changes: deviceChanges,
+		describe: func(s deviceState) string { return orNone(string(s.phase)) }}
 }
 
-func (t *deviceTracker) observe(typ watch.EventType, obj runtime.Object) {
+func readDevice(obj runtime.Object) (string, deviceState, bool) {
 	d, ok := obj.(*wasmbedv1.Device)
 	if !ok {
-		return
+		return "", deviceState{}, false
 	}
-	subject := "Device/" + d.Name
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	old, known := t.seen[d.Name]
-	if typ == watch.Deleted {
-		delete(t.seen, d.Name)
-		t.j.Record(timeline.Event{Subject: subject, Kind: "deleted", Text: fmt.Sprintf("Device %s deleted (was %s)", d.Name, orNone(string(old.phase)))})
-		return
-	}
-	now := deviceState{phase: d.Status.Phase, apps: map[string]wasmbedv1.AppState{}}
-	if !known {
-		t.j.Record(timeline.Event{Subject: subject, Kind: "created", Text: fmt.Sprintf("Device %s exists, phase %s", d.Name, orNone(string(now.phase)))})
-	} else if old.phase != now.phase {
-		text := fmt.Sprintf("Device %s: %s → %s", d.Name, orNone(string(old.phase)), orNone(string(now.phase)))
-		if d.Status.Gateway != "" {
-			text += " (gateway " + d.Status.Gateway + ")"
-		}
-		t.j.Record(timeline.Event{Subject: subject, Kind: "phase", Text: text, Level: devicePhaseLevel(now.phase)})
-	}
+	s := deviceState{phase: d.Status.Phase, gateway: d.Status.Gateway, apps: map[string]wasmbedv1.DeviceAppStatus{}}
 	for _, a := range d.Status.Apps {
-		now.apps[a.Name] = a.State
-		if was := old.apps[a.Name]; was != a.State {
-			text := fmt.Sprintf("app %s on %s: %s → %s", a.Name, d.Name, orNone(string(was)), a.State)
-			if a.Reason != "" {
-				text += " (" + a.Reason + ")"
-			}
-			if a.LastError != "" {
-				text += ": " + a.LastError
-			}
-			t.j.Record(timeline.Event{Subject: subject + "/" + a.Name, Kind: "app state", Text: text, Level: appStateLevel(a.State)})
+		s.apps[a.Name] = a
+	}
+	return d.Name, s, true
+}
+
+func deviceChanges(name string, old, cur deviceState) []timeline.Event {
+	var out []timeline.Event
+	if old.phase != cur.phase {
+		text := fmt.Sprintf("Device %s: %s → %s", name, orNone(string(old.phase)), orNone(string(cur.phase)))
+		if cur.gateway != "" {
+			text += " (gateway " + cur.gateway + ")"
+		}
+		out = append(out, timeline.Event{Kind: "phase", Text: text, Level: devicePhaseLevel(cur.phase)})
+	}
+	for _, a := range sortedApps(cur.apps) {
+		was := old.apps[a.Name].State
+		if was == a.State {
+			continue
+		}
+		text := fmt.Sprintf("app %s on %s: %s → %s", a.Name, name, orNone(string(was)), a.State)
+		if a.Reason != "" {
+			text += " (" + a.Reason + ")"
+		}
+		if a.LastError != "" {
+			text += ": " + a.LastError
+		}
+		out = append(out, timeline.Event{Subject: "Device/" + name + "/" + a.Name, Kind: "app state", Text: text, Level: appStateLevel(a.State)})
+	}
+	for _, a := range sortedApps(old.apps) {
+		if _, still := cur.apps[a.Name]; !still {
+			out = append(out, timeline.Event{Subject: "Device/" + name + "/" + a.Name, Kind: "app state",
+				Text: fmt.Sprintf("app %s on %s: %s → removed", a.Name, name, a.State)})
 		}
 	}
-	t.seen[d.Name] = now
+	return out
+}
+
+func sortedApps(m map[string]wasmbedv1.DeviceAppStatus) []wasmbedv1.DeviceAppStatus {
+	out := make([]wasmbedv1.DeviceAppStatus, 0, len(m))
+	for _, a := range m {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b wasmbedv1.DeviceAppStatus) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 func devicePhaseLevel(p wasmbedv1.DevicePhase) string {
@@ -84,11 +93,4 @@ func appStateLevel(s wasmbedv1.AppState) string {
 		return timeline.Warn
 	}
 	return timeline.Info
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
 }

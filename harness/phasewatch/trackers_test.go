@@ -33,6 +33,7 @@ func TestOnlyChangesAreRecorded(t *testing.T) {
 	devs.observe(watch.Added, device("d1", wasmbedv1.DeviceConnected))    // a re-watch
 	devs.observe(watch.Modified, device("d1", wasmbedv1.DeviceConnected, wasmbedv1.DeviceAppStatus{Name: "echo", State: wasmbedv1.AppInstalling}))
 	devs.observe(watch.Modified, device("d1", wasmbedv1.DeviceConnected, wasmbedv1.DeviceAppStatus{Name: "echo", State: wasmbedv1.AppBackoff, Reason: "trap", LastError: "unreachable"}))
+	devs.observe(watch.Modified, device("d1", wasmbedv1.DeviceDisconnected, wasmbedv1.DeviceAppStatus{Name: "echo", State: wasmbedv1.AppBackoff}))
 	devs.observe(watch.Modified, device("d1", wasmbedv1.DeviceDisconnected))
 	devs.observe(watch.Deleted, device("d1", wasmbedv1.DeviceDisconnected))
 	app := &wasmbedv1.Application{}
@@ -54,13 +55,15 @@ func TestOnlyChangesAreRecorded(t *testing.T) {
 		got = append(got, e.Level+" "+e.Text)
 	}
 	want := []string{
-		"info Device d1 exists, phase Pending",
+		"info Device d1 created",
+		"info Device d1: (none) → Pending (gateway gw-0)",
 		"info Device d1: Pending → Connected (gateway gw-0)",
 		"info app echo on d1: (none) → Installing",
 		"warn app echo on d1: Installing → Backoff (trap): unreachable",
 		"warn Device d1: Connected → Disconnected (gateway gw-0)",
+		"info app echo on d1: Backoff → removed",
 		"info Device d1 deleted (was Disconnected)",
-		"info Application echo exists, phase (none)",
+		"info Application echo created",
 		"error Application echo: (none) → Failed (1 targeted, 0 running, 0 pending, 1 failed)",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

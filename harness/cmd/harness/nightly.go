@@ -14,8 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wasmbed/wasmbed/harness/benchtrend"
-	"github.com/wasmbed/wasmbed/harness/flakes"
 	"github.com/wasmbed/wasmbed/harness/nightly"
 	"github.com/wasmbed/wasmbed/harness/runreport"
 	"github.com/wasmbed/wasmbed/harness/workspace"
@@ -85,14 +83,7 @@ func nightlyCommand() *cobra.Command {
 				return err
 			}
 
-			reports := filepath.Dir(dir)
-			rep, err := runreport.Write(dir, runreport.Options{
-				Quarantine:    filepath.Join(root, flakes.QuarantineFile),
-				Targets:       filepath.Join(root, benchtrend.TargetsFile),
-				History:       filepath.Join(reports, flakes.HistoryFile),
-				UpdateHistory: true,
-				BenchDir:      filepath.Join(reports, "bench"),
-			}, os.Stdout)
+			rep, err := runreport.Write(dir, reportOptions(root, dir), os.Stdout)
 			fmt.Printf("\nnightly: wall time %s (budget %s); report %s\n", time.Since(start).Round(time.Second), budget, filepath.Join(dir, runreport.IndexFile))
 			if err != nil {
 				return err

@@ -31,16 +31,9 @@ func reportCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			reports := filepath.Dir(dir)
-			r, err := runreport.Write(dir, runreport.Options{
-				Quarantine:    filepath.Join(root, flakes.QuarantineFile),
-				Targets:       filepath.Join(root, benchtrend.TargetsFile),
-				History:       filepath.Join(reports, flakes.HistoryFile),
-				UpdateHistory: true,
-				RateRuns:      rateRuns,
-				BenchDir:      filepath.Join(reports, "bench"),
-				BaselineRuns:  baselineRuns,
-			}, os.Stdout)
+			o := reportOptions(root, dir)
+			o.RateRuns, o.BaselineRuns = rateRuns, baselineRuns
+			r, err := runreport.Write(dir, o, os.Stdout)
 			if err != nil {
 				return err
 			}
@@ -53,4 +46,19 @@ func reportCommand() *cobra.Command {
 	cmd.Flags().IntVar(&rateRuns, "rate-runs", 10, "how many runs a flake rate covers")
 	cmd.Flags().IntVar(&baselineRuns, "baseline-runs", benchtrend.DefaultBaselineRuns, "how many earlier benchmark runs make the baseline")
 	return cmd
+}
+
+// reportOptions finds what a run's report reads beside the run folder:
+// the repository's quarantine and targets, and reports/history.json and
+// reports/bench/ next to the run folder. The report records the run in
+// the history.
+func reportOptions(root, runDir string) runreport.Options {
+	reports := filepath.Dir(runDir)
+	return runreport.Options{
+		Quarantine:    filepath.Join(root, flakes.QuarantineFile),
+		Targets:       filepath.Join(root, benchtrend.TargetsFile),
+		History:       filepath.Join(reports, flakes.HistoryFile),
+		UpdateHistory: true,
+		BenchDir:      filepath.Join(reports, "bench"),
+	}
 }
