@@ -27,6 +27,8 @@ var page = template.Must(template.New("report.html").Funcs(template.FuncMap{
 	"num":       numLabel,
 	"change":    changeLabel,
 	"verdict":   benchVerdict,
+	"vclass":    verdictClass,
+	"runs":      func(n int) string { return map[bool]string{true: "1 run", false: strconv.Itoa(n) + " runs"}[n == 1] },
 	"spark":     spark,
 	"axis":      func(tl SpecTimeline) axisView { return tl.axis() },
 	"rowID":     rowID,
@@ -99,7 +101,10 @@ func WriteHTML(w io.Writer, r *Run) error {
 	if r.Bench != nil {
 		v.BenchGroups = r.Bench.groups()
 		v.BenchBaseline = r.Bench.shortBaseline()
-		v.TargetsName = filepath.Base(filepath.Dir(r.Bench.Targets)) + "/" + filepath.Base(r.Bench.Targets)
+		v.TargetsName = r.Bench.Targets
+		if strings.HasSuffix(filepath.ToSlash(r.Bench.Targets), benchtrend.TargetsFile) {
+			v.TargetsName = benchtrend.TargetsFile
+		}
 	}
 	return page.Execute(w, v)
 }
@@ -161,7 +166,7 @@ func changeLabel(r benchtrend.Row) string {
 }
 
 // benchVerdict is a row's word: regressed, improved, within noise, new
-// (no baseline) or none (no direction in the targets: not judged).
+// (no baseline yet) or not judged (no direction in the targets).
 func benchVerdict(r benchtrend.Row) string {
 	switch {
 	case r.Regressed:
@@ -169,11 +174,22 @@ func benchVerdict(r benchtrend.Row) string {
 	case r.Improved:
 		return "improved"
 	case !r.HasTarget:
-		return "none"
+		return "not judged"
 	case !r.HasBase:
 		return "new"
 	}
-	return "passed"
+	return "within noise"
+}
+
+// verdictClass is the badge's class for a verdict.
+func verdictClass(v string) string {
+	switch v {
+	case "regressed", "improved":
+		return v
+	case "within noise":
+		return "passed"
+	}
+	return "none"
 }
 
 // spark draws a figure's trend over the runs, this run last.
