@@ -67,7 +67,8 @@ type Spec struct {
 // (internal/group.go: "Failure recorded during attempt %d:\n").
 const attemptPrefix = "Failure recorded during attempt "
 
-// Classify reads every spec of the reports. Suite-level nodes that failed
+// Classify reads every spec of the reports that the run selected (a spec
+// its label filter left out is not there). Suite-level nodes that failed
 // (a BeforeSuite that could not boot the cluster) are specs too: they
 // fail the run.
 func Classify(reports []types.Report) []Spec {
@@ -76,6 +77,9 @@ func Classify(reports []types.Report) []Spec {
 		for _, sr := range r.SpecReports {
 			if sr.LeafNodeType != types.NodeTypeIt && !sr.State.Is(types.SpecStateFailureStates) {
 				continue
+			}
+			if sr.State == types.SpecStateSkipped && sr.NumAttempts == 0 {
+				continue // left out by the label filter: Ginkgo reports it skipped, never attempted
 			}
 			out = append(out, classify(sr))
 		}

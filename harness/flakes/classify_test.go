@@ -134,3 +134,15 @@ func TestABeforeSuiteFailureIsAFailedSpec(t *testing.T) {
 		t.Errorf("%+v", specs)
 	}
 }
+
+// A spec the label filter left out is reported by Ginkgo as skipped but
+// never attempted: it is not part of the run. One skipped by Skip() is.
+func TestASpecTheFilterLeftOutIsNotInTheRun(t *testing.T) {
+	out := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "not selected", State: types.SpecStateSkipped}
+	skipped := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "skips", State: types.SpecStateSkipped, NumAttempts: 1,
+		Failure: types.Failure{Message: "needs PX4_SITL_DIR"}}
+	specs := Classify([]types.Report{{SpecReports: types.SpecReports{out, skipped}}})
+	if len(specs) != 1 || specs[0].Name != "skips" || specs[0].SkipReason != "needs PX4_SITL_DIR" {
+		t.Errorf("%+v", specs)
+	}
+}
