@@ -19,6 +19,11 @@ const (
 	Passed  Status = "passed"
 	Flaky   Status = "flaky"
 	Failed  Status = "failed"
+	// Interrupted: the run was stopped (by hand, or its time budget)
+	// while the spec ran. It fails the gate, as the run did not check
+	// everything, but says nothing about the spec: the history leaves it
+	// out.
+	Interrupted Status = "interrupted"
 )
 
 // rank orders outcomes by how much they matter: a spec that ran in two
@@ -113,6 +118,9 @@ func classify(sr types.SpecReport) Spec {
 	default:
 		s.Failures = append(s.Failures, failure(s.Attempts, sr.Failure.Message, sr.State, sr.Failure))
 		s.Status = Failed
+		if sr.State == types.SpecStateInterrupted {
+			s.Status = Interrupted
+		}
 		// Under MustPassRepeatedly, attempts before the last passed.
 		if sr.MaxMustPassRepeatedly > 1 && sr.NumAttempts > 1 && sr.State == types.SpecStateFailed {
 			s.Status = Flaky

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -144,5 +145,25 @@ func TestASpecTheFilterLeftOutIsNotInTheRun(t *testing.T) {
 	specs := Classify([]types.Report{{SpecReports: types.SpecReports{out, skipped}}})
 	if len(specs) != 1 || specs[0].Name != "skips" || specs[0].SkipReason != "needs PX4_SITL_DIR" {
 		t.Errorf("%+v", specs)
+	}
+}
+
+// A spec the run's interruption stopped fails the gate but is no mark
+// against the spec in its history.
+func TestAnInterruptedSpecFailsTheGateButNotItsRecord(t *testing.T) {
+	sr := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "stopped", State: types.SpecStateInterrupted, NumAttempts: 1,
+		Failure: types.Failure{Message: "Interrupted by User"}}
+	specs := Classify([]types.Report{{SpecReports: types.SpecReports{sr}}})
+	if len(specs) != 1 || specs[0].Status != Interrupted {
+		t.Fatalf("%+v", specs)
+	}
+	q, _ := ParseQuarantine([]byte("2026-09-01 | stopped | even quarantined\n"))
+	if v := Judge(specs, q); v.Pass() {
+		t.Error("the gate passed a run that was interrupted")
+	}
+	h := &History{}
+	h.Add("r", time.Now(), specs, 5)
+	if len(h.Runs[0].Specs) != 0 {
+		t.Errorf("recorded: %v", h.Runs[0].Specs)
 	}
 }

@@ -2,8 +2,8 @@ package flakes
 
 // Verdict is what a run's specs mean for the gate.
 type Verdict struct {
-	// Failed are the specs that failed and are not quarantined: they fail
-	// the gate.
+	// Failed are the specs that failed and are not quarantined, and
+	// those interrupted: they fail the gate.
 	Failed []Spec
 	// Flaky passed on a re-run: reported, not failing.
 	Flaky []Spec
@@ -18,6 +18,10 @@ func (v Verdict) Pass() bool { return len(v.Failed) == 0 }
 func Judge(specs []Spec, q Quarantine) Verdict {
 	var v Verdict
 	for _, s := range specs {
+		if s.Status == Interrupted {
+			v.Failed = append(v.Failed, s)
+			continue
+		}
 		if s.Status != Failed && s.Status != Flaky {
 			continue
 		}

@@ -150,7 +150,7 @@ func Build(dir string, o Options) (*Run, error) {
 				if e, ok := q.Match(s.Name); ok {
 					row.Quarantine = &e
 				}
-				if s.Status == flakes.Failed || s.Status == flakes.Flaky {
+				if s.Status == flakes.Failed || s.Status == flakes.Flaky || s.Status == flakes.Interrupted {
 					row.TimelineID = fmt.Sprintf("t%d", len(r.Timelines)+1)
 					r.Timelines = append(r.Timelines, buildTimeline(dir, row.TimelineID, s, rep))
 				}
@@ -253,7 +253,7 @@ func (r *Run) count() {
 			g.Passed++
 		case s.Status == flakes.Flaky:
 			g.Flaky++
-		case s.Status == flakes.Failed:
+		case s.Status == flakes.Failed, s.Status == flakes.Interrupted:
 			g.Failed++
 		default:
 			g.Skipped++
@@ -321,7 +321,7 @@ func (g LabelGroup) PassedSpecs() []SpecRow {
 // statusOrder puts what needs reading first.
 func statusOrder(s SpecRow) int {
 	switch s.Status {
-	case flakes.Failed:
+	case flakes.Failed, flakes.Interrupted:
 		if s.Quarantine != nil {
 			return 2
 		}
