@@ -45,14 +45,14 @@ deps: ## install missing system packages (Debian); run as root or with sudo
 generate: ## regenerate deep-copy code, CRDs and RBAC from the API types and markers
 	$(CONTROLLER_GEN) object paths=./sut/api/... \
 		crd paths=./sut/api/... output:crd:artifacts:config=sut/config/crd
-	$(CONTROLLER_GEN) rbac:roleName=wasmbed-gateway paths=./sut/gateway/... output:rbac:dir=sut/config/rbac/gateway
+	$(CONTROLLER_GEN) rbac:roleName=wasmbed-gateway paths="./sut/gateway/...;./sut/vehiclebridge/..." output:rbac:dir=sut/config/rbac/gateway
 	$(CONTROLLER_GEN) rbac:roleName=wasmbed-controller paths=./sut/controller/... output:rbac:dir=sut/config/rbac/controller
 
 verify-generated: ## fail if generated files are stale
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(CONTROLLER_GEN) object paths=./sut/api/... output:object:dir=$$tmp \
 		crd paths=./sut/api/... output:crd:dir=$$tmp/crd; \
-	$(CONTROLLER_GEN) rbac:roleName=wasmbed-gateway paths=./sut/gateway/... output:rbac:dir=$$tmp/rbac/gateway; \
+	$(CONTROLLER_GEN) rbac:roleName=wasmbed-gateway paths="./sut/gateway/...;./sut/vehiclebridge/..." output:rbac:dir=$$tmp/rbac/gateway; \
 	$(CONTROLLER_GEN) rbac:roleName=wasmbed-controller paths=./sut/controller/... output:rbac:dir=$$tmp/rbac/controller; \
 	if ! diff -q $$tmp/zz_generated.deepcopy.go sut/api/v1alpha1/zz_generated.deepcopy.go >/dev/null || \
 	   ! diff -qr $$tmp/crd sut/config/crd >/dev/null || \

@@ -227,7 +227,7 @@ var _ = forEachBackend("Deploy", Label("deploy"), func(b deviceBackend) {
 			opts.Devices = []string{d.Name()}
 			bad := appspec.FromFixture(e.Namespace, "bad", fx, opts)
 			Expect(e.Client.Create(ctx, bad)).To(Succeed())
-			want := fixtures.Get(fx).Reason
+			want := string(fixtures.Get(fx).Reason)
 			Eventually(ctx, observe.DeviceApp(e.Client, e.Namespace, d.Name(), "bad"), 30*time.Second).Should(HaveField("Reason", want))
 			Eventually(ctx, observe.Application(e.Client, e.Namespace, "bad"), 30*time.Second).Should(
 				HaveField("Status.Devices", ContainElement(And(HaveField("Name", d.Name()), HaveField("Reason", want)))))

@@ -17,6 +17,7 @@ import (
 	"github.com/wasmbed/wasmbed/harness/tokens"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 var _ = forEachBackend("Enrollment", Label("enrollment"), func(b deviceBackend) {
@@ -28,9 +29,9 @@ var _ = forEachBackend("Enrollment", Label("enrollment"), func(b deviceBackend) 
 		e, tb = b.newTestbed(ctx)
 	})
 
-	enrolments := func(result string) func(SpecContext) (float64, error) {
+	enrolments := func(result refusal.Reason) func(SpecContext) (float64, error) {
 		return func(ctx SpecContext) (float64, error) {
-			return tb.SUT.Gateway("").Metric(ctx, "wasmbed_gateway_enrollments_total", map[string]string{"result": result})
+			return tb.SUT.Gateway("").Metric(ctx, "wasmbed_gateway_enrollments_total", map[string]string{"result": string(result)})
 		}
 	}
 
@@ -53,7 +54,7 @@ var _ = forEachBackend("Enrollment", Label("enrollment"), func(b deviceBackend) 
 		d, err := tb.NewDevice(ctx, "dev-pre", testbed.DeviceOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		Eventually(func() string { return fleet.PublicKey(d) }).ShouldNot(BeEmpty())
-		Eventually(d.Log).Should(ContainSubstring("reason=" + protocol.ReasonUnknownKey))
+		Eventually(d.Log).Should(ContainSubstring("reason=" + string(protocol.ReasonUnknownKey)))
 		_, err = tb.PreRegister(ctx, d, wasmbedv1.ArchX86_64)
 		Expect(err).NotTo(HaveOccurred())
 		Eventually(ctx, observe.DevicePhase(e.Client, e.Namespace, "dev-pre")).Should(Equal(wasmbedv1.DeviceConnected))
@@ -86,7 +87,7 @@ var _ = forEachBackend("Enrollment", Label("enrollment"), func(b deviceBackend) 
 		It("refuses an unknown key without a token", func(ctx SpecContext) {
 			d, err := tb.NewDevice(ctx, "stranger", testbed.DeviceOptions{})
 			Expect(err).NotTo(HaveOccurred())
-			Eventually(d.Log).Should(ContainSubstring("reason=" + protocol.ReasonUnknownKey))
+			Eventually(d.Log).Should(ContainSubstring("reason=" + string(protocol.ReasonUnknownKey)))
 			Eventually(ctx, enrolments(protocol.ReasonUnknownKey)).Should(BeNumerically(">=", 1))
 			Expect(observe.Devices(e.Client, e.Namespace)(ctx)).To(BeEmpty())
 		})
@@ -99,7 +100,7 @@ var _ = forEachBackend("Enrollment", Label("enrollment"), func(b deviceBackend) 
 			Eventually(ctx, observe.DevicePhase(e.Client, e.Namespace, "first")).Should(Equal(wasmbedv1.DeviceConnected))
 			second, err := tb.NewDevice(ctx, "second", testbed.DeviceOptions{TokenValue: tok})
 			Expect(err).NotTo(HaveOccurred())
-			Eventually(second.Log).Should(ContainSubstring("reason=" + protocol.ReasonTokenReused))
+			Eventually(second.Log).Should(ContainSubstring("reason=" + string(protocol.ReasonTokenReused)))
 			Eventually(ctx, enrolments(protocol.ReasonTokenReused)).Should(BeNumerically(">=", 1))
 			Expect(observe.Devices(e.Client, e.Namespace)(ctx)).To(HaveLen(1))
 		})
@@ -109,7 +110,7 @@ var _ = forEachBackend("Enrollment", Label("enrollment"), func(b deviceBackend) 
 			Expect(err).NotTo(HaveOccurred())
 			d, err := tb.NewDevice(ctx, "late", testbed.DeviceOptions{TokenValue: tok})
 			Expect(err).NotTo(HaveOccurred())
-			Eventually(d.Log).Should(ContainSubstring("reason=" + protocol.ReasonTokenExpired))
+			Eventually(d.Log).Should(ContainSubstring("reason=" + string(protocol.ReasonTokenExpired)))
 			Eventually(ctx, enrolments(protocol.ReasonTokenExpired)).Should(BeNumerically(">=", 1))
 			Expect(observe.Devices(e.Client, e.Namespace)(ctx)).To(BeEmpty())
 		})

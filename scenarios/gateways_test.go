@@ -36,9 +36,9 @@ var _ = Describe("Gateways and the CA", Label("enrollment"), func() {
 		d.Kill()
 		d.Redirect(toB.Addr)
 		Expect(d.Start(ctx)).To(Succeed())
-		Eventually(d.Log).Should(ContainSubstring("reason=" + protocol.ReasonWrongGateway))
+		Eventually(d.Log).Should(ContainSubstring("reason=" + string(protocol.ReasonWrongGateway)))
 		Eventually(ctx, func(ctx SpecContext) (float64, error) {
-			return tb.SUT.Gateway("gw-b").Metric(ctx, "wasmbed_gateway_refusals_total", map[string]string{"reason": protocol.ReasonWrongGateway})
+			return tb.SUT.Gateway("gw-b").Metric(ctx, "wasmbed_gateway_refusals_total", map[string]string{"reason": string(protocol.ReasonWrongGateway)})
 		}).Should(BeNumerically(">=", 1))
 		Consistently(ctx, observe.Device(e.Client, e.Namespace, "loyal"), time.Second).Should(HaveField("Status.Gateway", "gw-a"))
 

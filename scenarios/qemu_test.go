@@ -60,7 +60,7 @@ var _ = Describe("QEMU devices", Label("qemu"), func() {
 			By("unbounded recursion fails the app, not the guest: its stack is bounded on every profile")
 			bomb := appspec.FromFixture(e.Namespace, "recursion", fixtures.Recursion, appspec.Options{Devices: []string{"guest"}, MaxRestarts: ptr32(0)})
 			Expect(e.Client.Create(ctx, bomb)).To(Succeed())
-			Eventually(ctx, observe.DeviceApp(e.Client, e.Namespace, "guest", "recursion"), time.Minute).Should(HaveField("Reason", fixtures.Get(fixtures.Recursion).Reason))
+			Eventually(ctx, observe.DeviceApp(e.Client, e.Namespace, "guest", "recursion"), time.Minute).Should(HaveField("Reason", string(fixtures.Get(fixtures.Recursion).Reason)))
 			Consistently(ctx, observe.DevicePhase(e.Client, e.Namespace, "guest"), 2*time.Second).Should(Equal(wasmbedv1.DeviceConnected))
 			Expect(observe.DeviceApp(e.Client, e.Namespace, "guest", "hello")(ctx)).To(HaveField("State", wasmbedv1.AppRunning))
 		})

@@ -190,7 +190,7 @@ var _ = Describe("Security", Label("security"), Ordered, ContinueOnFailure, func
 			before, err := objectNames(ctx, e.Client, e.Namespace)
 			Expect(err).NotTo(HaveOccurred())
 			refusals := func(ctx context.Context) (float64, error) {
-				return gw.Metric(ctx, "wasmbed_gateway_refusals_total", map[string]string{"stage": a.Stage, "reason": a.Reason})
+				return gw.Metric(ctx, "wasmbed_gateway_refusals_total", map[string]string{"stage": string(a.Stage), "reason": string(a.Reason)})
 			}
 			counted, err := refusals(ctx)
 			Expect(err).NotTo(HaveOccurred())
@@ -209,7 +209,7 @@ var _ = Describe("Security", Label("security"), Ordered, ContinueOnFailure, func
 
 			if a.Stage != attack.StageAPIServer {
 				By(fmt.Sprintf("finding reason=%s in the log on %d lines with %v", a.Reason, out.Refusals, out.Evidence))
-				want := append([]string{"reason=" + a.Reason}, out.Evidence...)
+				want := append([]string{"reason=" + string(a.Reason)}, out.Evidence...)
 				Eventually(func() int { return linesWithAll(logOf(out.LogOf), want) }).Should(BeNumerically(">=", out.Refusals))
 			}
 			if a.Counted() {

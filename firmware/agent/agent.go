@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmbed/wasmbed/firmware/flash"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // FirmwareVersion is reported to the gateway.
@@ -162,16 +163,17 @@ func (a *Agent) emit(e Event) {
 
 // Refusal is a refusal by the gateway, with its stable reason code.
 type Refusal struct {
-	Reason  string
+	Reason  refusal.Reason
 	Message string
 }
 
-func (r *Refusal) Error() string { return "refused: " + r.Reason + ": " + r.Message }
+func (r *Refusal) Error() string { return "refused: " + string(r.Reason) + ": " + r.Message }
 
 // forgetsCertificate: reasons after which the certificate is useless.
 func (r *Refusal) forgetsCertificate() bool {
 	switch r.Reason {
-	case protocol.ReasonNotEnrolled, "unknown_device", "certificate_superseded", "certificate_revoked", "certificate_expired", "unknown_authority":
+	case protocol.ReasonNotEnrolled, refusal.ReasonUnknownDevice, refusal.ReasonSupersededCert, refusal.ReasonCertRevoked,
+		refusal.ReasonCertExpired, refusal.ReasonUnknownAuthority:
 		return true
 	}
 	return false

@@ -6,8 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // Hooks are how apps reach the agent: the runtime calls them when an app
@@ -94,7 +95,7 @@ func (a *Agent) vehicleResult(id uint64, r *protocol.VehicleCommandResult) {
 // checkSignature enforces signed modules: when the deploy or the profile
 // requires it, the module digest must carry a valid Ed25519 signature by a
 // trusted key. It returns a reason code and message on refusal.
-func (a *Agent) checkSignature(d *protocol.Deploy, digest []byte) (string, string) {
+func (a *Agent) checkSignature(d *protocol.Deploy, digest []byte) (refusal.Reason, string) {
 	required := d.RequireSigned || a.cfg.Profile.RequireSignedModules
 	if !required {
 		return "", ""

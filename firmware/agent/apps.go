@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // AppRuntime runs deployed modules. firmware/apps implements it.
@@ -108,7 +109,7 @@ func (a *Agent) finishUpload(ctx context.Context, sc *sessionConn, app string) e
 }
 
 // deployDone reports a deploy's outcome; reason empty means success.
-func (a *Agent) deployDone(sc *sessionConn, d *protocol.Deploy, reason, msg string) error {
+func (a *Agent) deployDone(sc *sessionConn, d *protocol.Deploy, reason refusal.Reason, msg string) error {
 	if reason == "" {
 		a.log.Info("app deployed", "app", d.App, "digest", short(d.Digest))
 		a.emit(Event{Kind: EventDeployed, App: d.App})
@@ -122,7 +123,7 @@ func (a *Agent) deployDone(sc *sessionConn, d *protocol.Deploy, reason, msg stri
 // InstallError is a refused install with a stable reason code (Timeout,
 // MemoryLimit, InvalidModule, ...), as the runtime classifies it.
 type InstallError struct {
-	Reason string
+	Reason refusal.Reason
 	Err    error
 }
 
@@ -130,7 +131,7 @@ func (e *InstallError) Error() string { return e.Err.Error() }
 func (e *InstallError) Unwrap() error { return e.Err }
 
 // reasonOfInstall extracts a stable reason from a runtime error.
-func reasonOfInstall(err error) string {
+func reasonOfInstall(err error) refusal.Reason {
 	var ie *InstallError
 	if errors.As(err, &ie) && ie.Reason != "" {
 		return ie.Reason

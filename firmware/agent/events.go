@@ -1,6 +1,10 @@
 package agent
 
-import "time"
+import (
+	"time"
+
+	"github.com/wasmbed/wasmbed/sut/refusal"
+)
 
 // EventKind names something that happened to a device.
 type EventKind string
@@ -27,9 +31,9 @@ type Event struct {
 	Kind    EventKind
 	Time    time.Time
 	Device  string
-	Reason  string        // refusal reason code, app failure reason
-	Message string        // human detail
-	App     string        // app events
-	Latency time.Duration // HeartbeatAcked: send to ack; Enrolled: request to certificate
-	Seq     uint64        // HeartbeatAcked
+	Reason  refusal.Reason // refusal reason code, app failure reason
+	Message string         // human detail
+	App     string         // app events
+	Latency time.Duration  // HeartbeatAcked: send to ack; Enrolled: request to certificate
+	Seq     uint64         // HeartbeatAcked
 }

@@ -11,8 +11,9 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
+	"github.com/wasmbed/wasmbed/sut/abi"
+	"github.com/wasmbed/wasmbed/sut/modulecheck"
 	"github.com/wasmbed/wasmbed/sut/protocol"
 )
 
@@ -215,7 +216,7 @@ func TestABISleepCountsAgainstTheLimit(t *testing.T) {
 	p := newProbe(t, Options{}, func(s *Spec) { s.Limits.MaxExecution = 50 * time.Millisecond })
 	began := time.Now()
 	_, err := p.call("p_sleep_ms", 10_000)
-	if ReasonOf(err) != abi.ReasonTimeout {
+	if abi.ReasonOf(err) != abi.ReasonTimeout {
 		t.Fatalf("got %v, want Timeout", err)
 	}
 	if d := time.Since(began); d > 2*time.Second {
@@ -389,7 +390,7 @@ func TestABIBoundsChecks(t *testing.T) {
 			p := newProbe(t, Options{}, nil)
 			p.write(keyAt, "probe/x")
 			_, err := p.call(tc.export, tc.args...)
-			var ae *Error
+			var ae *abi.Error
 			if !errorsAs(err, &ae) || ae.Reason != abi.ReasonTrap || !strings.Contains(ae.Message, tc.want) {
 				t.Fatalf("got %v\nwant a Trap containing %q", err, tc.want)
 			}
@@ -408,19 +409,19 @@ func TestABICapabilityRecheckedAtCall(t *testing.T) {
 	p := newProbe(t, Options{}, nil)
 	p.a.spec.Capabilities.KV = false
 	_, err := p.call("p_kv_delete", keyAt, 1)
-	if ReasonOf(err) != abi.ReasonTrap || !strings.Contains(err.Error(), "wasmbed.kv_delete: needs the kv capability") {
+	if abi.ReasonOf(err) != abi.ReasonTrap || !strings.Contains(err.Error(), "wasmbed.kv_delete: needs the kv capability") {
 		t.Errorf("got %v", err)
 	}
 }
 
 func TestHostModuleMatchesABI(t *testing.T) {
 	e := newEnv(t, Options{})
-	if len(e.m.engine.host) != len(abi.Functions()) {
-		t.Errorf("host module exports %d functions, the ABI lists %d", len(e.m.engine.host), len(abi.Functions()))
+	if len(e.m.engine.host.Wasmbed) != len(abi.Functions()) {
+		t.Errorf("host module exports %d functions, the ABI lists %d", len(e.m.engine.host.Wasmbed), len(abi.Functions()))
 	}
 	for _, f := range abi.Functions() {
-		def, ok := e.m.engine.host[f.Name]
-		if !ok || apiSignature(def) != f.Signature() {
+		def, ok := e.m.engine.host.Wasmbed[f.Name]
+		if !ok || modulecheck.Signature(def) != f.Signature() {
 			t.Errorf("%s: host defines %v, ABI says %s", f.Name, def, f.Signature())
 		}
 	}

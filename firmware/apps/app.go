@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // mailboxSize bounds the messages queued for one app; more are dropped.
@@ -78,14 +78,14 @@ func (m *Manager) newApp(spec Spec, prog *program, state State) *app {
 // refusedApp records an install that was refused, for its status.
 func (m *Manager) refusedApp(spec Spec, err error) *app {
 	a := m.newApp(spec, nil, StateFailed)
-	a.status.Reason, a.status.LastError = ReasonOf(err), errorMessage(err)
+	a.status.Reason, a.status.LastError = abi.ReasonOf(err), errorMessage(err)
 	a.cancel()
 	close(a.done)
 	return a
 }
 
 func errorMessage(err error) string {
-	var e *Error
+	var e *abi.Error
 	if errors.As(err, &e) {
 		return e.Message
 	}
@@ -146,7 +146,7 @@ func (a *app) run() {
 		if errors.Is(err, errStopped) || a.ctx.Err() != nil {
 			return
 		}
-		var fail *Error
+		var fail *abi.Error
 		if errors.Is(err, errCompleted) {
 			a.log.Info("app completed")
 			if a.spec.RestartPolicy != RestartAlways {
@@ -155,10 +155,10 @@ func (a *app) run() {
 			}
 		} else {
 			if !errors.As(err, &fail) {
-				fail = &Error{App: a.spec.Name, Reason: abi.ReasonTrap, Message: err.Error(), Err: err}
+				fail = &abi.Error{App: a.spec.Name, Reason: abi.ReasonTrap, Message: err.Error(), Err: err}
 			}
 			switch {
-			case fail.permanent, a.spec.RestartPolicy == RestartNever, failures >= a.spec.Limits.MaxRestarts:
+			case fail.Permanent, a.spec.RestartPolicy == RestartNever, failures >= a.spec.Limits.MaxRestarts:
 				a.log.Error("app failed", "reason", fail.Reason, "error", fail.Message, "restarts", failures)
 				a.setStatus(func(s *AppStatus) { s.State, s.Reason, s.LastError = StateFailed, fail.Reason, fail.Message })
 				return

@@ -3,7 +3,7 @@
 //
 // One wazero runtime serves the whole device and every app is its own
 // module instance in it, so apps share the compiled host modules (the
-// wasmbed ABI, see firmware/abi, and WASI) but nothing else: each has its
+// wasmbed ABI, see sut/abi, and WASI) but nothing else: each has its
 // own linear memory, key-value store, mailbox and goroutine. Every call
 // into an app (init, tick, on_message, alloc) runs on that goroutine under
 // a deadline, and the runtime is configured to close an instance whose

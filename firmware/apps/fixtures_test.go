@@ -5,6 +5,7 @@ import (
 	"time"
 
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // TestFixtureCatalogMatchesRuntime deploys every fixture as its catalogue
@@ -22,7 +23,7 @@ func TestFixtureCatalogMatchesRuntime(t *testing.T) {
 			}
 			err := e.install(spec, fx.Name)
 			if fx.RefusedAtInstall {
-				if ReasonOf(err) != fx.Reason {
+				if abi.ReasonOf(err) != fx.Reason {
 					t.Fatalf("Install: %v, want %s", err, fx.Reason)
 				}
 				return

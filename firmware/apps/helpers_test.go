@@ -15,6 +15,7 @@ import (
 
 	"github.com/wasmbed/wasmbed/firmware/flash"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	"github.com/wasmbed/wasmbed/sut/protocol"
 )
 
@@ -276,7 +277,7 @@ func capsFrom(c protocol.AppCapabilities) Capabilities {
 	return Capabilities{Log: c.Log, Clock: c.Clock, KV: c.KV, WASI: c.WASI, Publish: c.Publish, Subscribe: c.Subscribe, MAVLink: c.MAVLink}
 }
 
-func errorsAs(err error, target **Error) bool { return errors.As(err, target) }
+func errorsAs(err error, target **abi.Error) bool { return errors.As(err, target) }
 
 func digestOf(b []byte) string {
 	sum := sha256.Sum256(b)

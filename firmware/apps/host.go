@@ -11,7 +11,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
+	"github.com/wasmbed/wasmbed/sut/modulecheck"
 )
 
 // The wasmbed host module. It is instantiated once per runtime; a host
@@ -50,7 +51,7 @@ func instantiateHostModule(ctx context.Context, rt wazero.Runtime) (api.Module, 
 			return nil, fmt.Errorf("no implementation of %s.%s", abi.ModuleName, f.Name)
 		}
 		b.NewFunctionBuilder().
-			WithGoModuleFunction(guarded(f, impl), toAPITypes(f.Params), toAPITypes(f.Results)).
+			WithGoModuleFunction(guarded(f, impl), modulecheck.ValueTypes(f.Params), modulecheck.ValueTypes(f.Results)).
 			WithName(f.Name).
 			Export(f.Name)
 	}
@@ -67,7 +68,7 @@ func guarded(f abi.Function, impl hostFunc) api.GoModuleFunc {
 			panic(&hostTrap{fn: f.Name, msg: "called outside a call from the device"})
 		}
 		if !in.app.spec.Capabilities.Grants(f.Capability) {
-			panic(&hostTrap{fn: f.Name, msg: fmt.Sprintf("needs %s, which the Application does not grant", capabilityHint[f.Capability])})
+			panic(&hostTrap{fn: f.Name, msg: fmt.Sprintf("needs %s, which the Application does not grant", f.Capability.GrantedBy())})
 		}
 		impl(in, ctx, mod, stack)
 	}
@@ -81,7 +82,7 @@ func (t *hostTrap) Error() string { return abi.ModuleName + "." + t.fn + ": " + 
 
 // guestBytes returns the guest's memory [ptr, ptr+n), or traps.
 func guestBytes(in *instance, mod api.Module, fn, what string, ptr, n uint32) []byte {
-	if !in.app.prog.layout.hasMemory {
+	if !in.app.prog.layout.HasMemory {
 		panic(&hostTrap{fn: fn, msg: "the module has no linear memory for " + what})
 	}
 	mem := mod.Memory()

@@ -14,7 +14,7 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // instance is one instantiation of an app's program: what a restart
@@ -67,11 +67,11 @@ func (a *app) instantiate() (*instance, error) {
 	ctx = experimental.WithMemoryAllocator(ctx, in.guard)
 	mod, err := a.m.engine.rt.InstantiateModule(ctx, a.prog.compiled, cfg)
 	if err != nil {
-		if a.prog.layout.hasStart {
+		if a.prog.layout.HasStart {
 			return nil, in.classify("start function", err)
 		}
 		e := failf(a.spec.Name, abi.ReasonInvalidModule, "cannot instantiate the module: %s", firstLine(err.Error()))
-		e.permanent = true
+		e.Permanent = true
 		return nil, e
 	}
 	in.mod = mod
@@ -99,13 +99,13 @@ func (in *instance) close() {
 }
 
 func (in *instance) recordMemory() {
-	if in.app.prog.layout.hasMemory && in.mod != nil {
+	if in.app.prog.layout.HasMemory && in.mod != nil {
 		in.app.memBytes.Store(uint64(in.mod.Memory().Size()))
 	}
 }
 
 // call runs one export under the app's execution limit. Its error is nil,
-// errStopped, errCompleted or an *Error.
+// errStopped, errCompleted or an *abi.Error.
 func (in *instance) call(phase string, fn api.Function, args ...uint64) ([]uint64, error) {
 	a := in.app
 	ctx, cancel := context.WithTimeout(a.ctx, a.spec.Limits.MaxExecution)
@@ -169,7 +169,7 @@ func (in *instance) deliver(msg message) error {
 }
 
 // classify turns a call's error into an outcome: errStopped when the app
-// is being stopped, errCompleted for proc_exit(0), otherwise an *Error
+// is being stopped, errCompleted for proc_exit(0), otherwise an *abi.Error
 // whose reason says why it failed.
 func (in *instance) classify(phase string, err error) error {
 	a := in.app
@@ -191,11 +191,11 @@ func (in *instance) classify(phase string, err error) error {
 	}
 	trap := trapMessage(err)
 	if pages, refused := in.guard.refusedPages(); refused {
-		return &Error{App: a.spec.Name, Reason: abi.ReasonMemoryLimit, Err: err,
+		return &abi.Error{App: a.spec.Name, Reason: abi.ReasonMemoryLimit, Err: err,
 			Message: fmt.Sprintf("%s: memory.grow to %d pages was refused (maxMemoryPages is %d), then %s",
 				phase, pages, a.spec.Limits.MaxMemoryPages, trap)}
 	}
-	return &Error{App: a.spec.Name, Reason: abi.ReasonTrap, Err: err, Message: phase + ": " + trap}
+	return &abi.Error{App: a.spec.Name, Reason: abi.ReasonTrap, Err: err, Message: phase + ": " + trap}
 }
 
 // trapMessage shortens wazero's error to its first line and the innermost

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"sort"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	"github.com/wasmbed/wasmbed/firmware/flash"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // kvStore is an app's key-value store: a small map held in memory and

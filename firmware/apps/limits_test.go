@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // TestTimeoutFailsOnlyTheLoopingApp runs a good counter next to an app

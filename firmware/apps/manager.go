@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // Manager runs a device's apps. Its methods are safe for concurrent use;
@@ -70,7 +70,7 @@ func (m *Manager) set(a *app) {
 // store is kept). It returns once the app is started; how it then runs is
 // reported through OnChange and Statuses.
 //
-// A refused install returns an *Error whose Reason (InvalidSpec,
+// A refused install returns an *abi.Error whose Reason (InvalidSpec,
 // InvalidModule, UnknownImport, ImportNotGranted, MemoryLimit,
 // StorageError) the agent reports in its DeployResult; an app already
 // running under that name keeps running. Installing the spec and module an
@@ -103,7 +103,7 @@ func (m *Manager) Install(ctx context.Context, spec Spec, module []byte) error {
 	}
 	if err := persist(m.opts.Store, spec, module, oldDigest, m.log); err != nil {
 		prog.close(ctx)
-		return m.refuse(spec, old, &Error{App: spec.Name, Reason: abi.ReasonStorage, Err: err,
+		return m.refuse(spec, old, &abi.Error{App: spec.Name, Reason: abi.ReasonStorage, Err: err,
 			Message: fmt.Sprintf("could not persist the app to flash: %v", err)})
 	}
 	if old != nil {
@@ -122,7 +122,7 @@ func (m *Manager) Install(ctx context.Context, spec Spec, module []byte) error {
 // running; otherwise the name shows as Failed with the reason, until it is
 // installed successfully or removed.
 func (m *Manager) refuse(spec Spec, old *app, err error) error {
-	m.log.Warn("install refused", "app", spec.Name, "reason", ReasonOf(err), "error", errorMessage(err))
+	m.log.Warn("install refused", "app", spec.Name, "reason", abi.ReasonOf(err), "error", errorMessage(err))
 	if old != nil && old.prog != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (m *Manager) Remove(ctx context.Context, name string) error {
 		a.log.Info("app removed")
 	}
 	if err != nil {
-		return &Error{App: name, Reason: abi.ReasonStorage, Err: err, Message: fmt.Sprintf("could not delete the app from flash: %v", err)}
+		return &abi.Error{App: name, Reason: abi.ReasonStorage, Err: err, Message: fmt.Sprintf("could not delete the app from flash: %v", err)}
 	}
 	return nil
 }
@@ -179,7 +179,7 @@ func (m *Manager) Restore(ctx context.Context) error {
 		}
 		prog, cerr := m.engine.compile(ctx, inst.spec, inst.module)
 		if cerr != nil {
-			m.log.Error("installed app no longer passes the checks", "app", inst.spec.Name, "reason", ReasonOf(cerr), "error", errorMessage(cerr))
+			m.log.Error("installed app no longer passes the checks", "app", inst.spec.Name, "reason", abi.ReasonOf(cerr), "error", errorMessage(cerr))
 			m.refuse(inst.spec, old, cerr)
 			continue
 		}

@@ -9,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	"github.com/wasmbed/wasmbed/firmware/flash"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
+	"github.com/wasmbed/wasmbed/sut/abi"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 func TestInstallRunsApp(t *testing.T) {
@@ -186,7 +187,7 @@ func TestInstallRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		spec   Spec
 		fx     fixtures.Name
-		reason string
+		reason refusal.Reason
 		msg    string
 	}{
 		{specFor("unknown", fixtures.UnknownImport), fixtures.UnknownImport, abi.ReasonUnknownImport,
@@ -206,9 +207,9 @@ func TestInstallRefusals(t *testing.T) {
 		t.Run(tc.spec.Name, func(t *testing.T) {
 			e := newEnv(t, Options{})
 			err := e.install(tc.spec, tc.fx)
-			var ae *Error
+			var ae *abi.Error
 			if !errors.As(err, &ae) {
-				t.Fatalf("Install returned %v, want an *Error", err)
+				t.Fatalf("Install returned %v, want an *abi.Error", err)
 			}
 			if ae.Reason != tc.reason || !strings.Contains(ae.Message, tc.msg) {
 				t.Errorf("got %s: %s\nwant %s containing %q", ae.Reason, ae.Message, tc.reason, tc.msg)
@@ -229,7 +230,7 @@ func TestRefusedUpdateKeepsRunningVersion(t *testing.T) {
 	e.mustInstall(specFor("greeter", fixtures.HelloV1), fixtures.HelloV1)
 	e.waitState("greeter", StateRunning)
 	err := e.install(specFor("greeter", fixtures.UnknownImport), fixtures.UnknownImport)
-	if ReasonOf(err) != abi.ReasonUnknownImport {
+	if abi.ReasonOf(err) != abi.ReasonUnknownImport {
 		t.Fatalf("got %v", err)
 	}
 	n := e.logs.count("greeter", "hello v1")

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // Values of the "stream" attribute of an app's own output in the log.

@@ -10,14 +10,16 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
+	"github.com/wasmbed/wasmbed/sut/modulecheck"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // program is a module compiled and checked against its spec: everything
 // that can be known about an app before it runs. Restarts reuse it.
 type program struct {
 	compiled wazero.CompiledModule
-	layout   layout
+	layout   modulecheck.Layout
 	// Exports the device calls.
 	initialize, start, init, tick, onMessage, alloc bool
 }
@@ -29,11 +31,11 @@ func (p *program) close(ctx context.Context) {
 }
 
 // compile checks module against spec and compiles it. Every refusal is an
-// *Error whose reason says what to fix.
+// *abi.Error whose reason says what to fix.
 func (e *engine) compile(ctx context.Context, spec Spec, module []byte) (*program, error) {
-	refuse := func(reason, format string, args ...any) error {
+	refuse := func(reason refusal.Reason, format string, args ...any) error {
 		err := failf(spec.Name, reason, format, args...)
-		err.permanent = true
+		err.Permanent = true
 		return err
 	}
 	sum := sha256.Sum256(module)
@@ -44,7 +46,7 @@ func (e *engine) compile(ctx context.Context, spec Spec, module []byte) (*progra
 	if err != nil {
 		msg := err.Error()
 		if strings.Contains(msg, "feature") && strings.Contains(msg, "disabled") {
-			return nil, refuse(abi.ReasonInvalidModule, "%s: this device supports %s", msg, e.featureNames())
+			return nil, refuse(abi.ReasonInvalidModule, "%s: this device supports %s", msg, modulecheck.FeatureNames(e.features))
 		}
 		return nil, refuse(abi.ReasonInvalidModule, "not a valid WebAssembly module: %s", msg)
 	}
@@ -57,21 +59,21 @@ func (e *engine) compile(ctx context.Context, spec Spec, module []byte) (*progra
 }
 
 func (p *program) check(e *engine, spec Spec, module []byte) error {
-	refuse := func(reason, format string, args ...any) error {
+	refuse := func(reason refusal.Reason, format string, args ...any) error {
 		err := failf(spec.Name, reason, format, args...)
-		err.permanent = true
+		err.Permanent = true
 		return err
 	}
 	var err error
-	if p.layout, err = inspect(module); err != nil {
+	if p.layout, err = modulecheck.Inspect(module); err != nil {
 		return refuse(abi.ReasonInvalidModule, "cannot read the module's sections: %v", err)
 	}
-	if err := checkImports(spec, p.compiled, p.layout, e.host, e.wasi); err != nil {
+	if err := modulecheck.Imports(spec.Name, spec.Capabilities.Grants, p.compiled, p.layout, e.host); err != nil {
 		return err
 	}
-	if limit := spec.Limits.MaxMemoryPages; p.layout.minPages > limit {
+	if limit := spec.Limits.MaxMemoryPages; p.layout.MinPages > limit {
 		return refuse(abi.ReasonMemoryLimit, "the module declares %d pages (%d KiB) of initial memory, more than maxMemoryPages %d (%d KiB)",
-			p.layout.minPages, p.layout.minPages*64, limit, limit*64)
+			p.layout.MinPages, p.layout.MinPages*64, limit, limit*64)
 	}
 
 	fns := p.compiled.ExportedFunctions()
@@ -82,7 +84,7 @@ func (p *program) check(e *engine, spec Spec, module []byte) error {
 		}
 		if !sameTypes(def.ParamTypes(), want.Params) || !sameTypes(def.ResultTypes(), want.Results) {
 			return refuse(abi.ReasonInvalidModule, "exports %s with type %s; the device calls it as %s",
-				want.Name, apiSignature(def), abi.Signature(want.Params, want.Results))
+				want.Name, modulecheck.Signature(def), abi.Signature(want.Params, want.Results))
 		}
 	}
 	has := func(name string) bool { _, ok := fns[name]; return ok }
@@ -97,7 +99,7 @@ func (p *program) check(e *engine, spec Spec, module []byte) error {
 		return refuse(abi.ReasonInvalidModule, "the module exports none of init, tick or _start, so there is nothing to run")
 	case p.onMessage && !p.alloc:
 		return refuse(abi.ReasonInvalidModule, "the module exports on_message but not alloc, which the device needs to place messages in linear memory")
-	case p.onMessage && !p.layout.hasMemory:
+	case p.onMessage && !p.layout.HasMemory:
 		return refuse(abi.ReasonInvalidModule, "the module exports on_message but has no linear memory to receive messages in")
 	case len(spec.Capabilities.Subscribe) > 0 && !p.onMessage:
 		return refuse(abi.ReasonInvalidModule, "the Application subscribes to %s but the module exports no on_message to receive them",
@@ -107,25 +109,5 @@ func (p *program) check(e *engine, spec Spec, module []byte) error {
 }
 
 func sameTypes(got []api.ValueType, want []abi.ValueType) bool {
-	return slices.Equal(got, toAPITypes(want))
-}
-
-func toAPITypes(ts []abi.ValueType) []api.ValueType {
-	out := make([]api.ValueType, len(ts))
-	for i, t := range ts {
-		out[i] = api.ValueType(t)
-	}
-	return out
-}
-
-func fromAPITypes(ts []api.ValueType) []abi.ValueType {
-	out := make([]abi.ValueType, len(ts))
-	for i, t := range ts {
-		out[i] = abi.ValueType(t)
-	}
-	return out
-}
-
-func apiSignature(def api.FunctionDefinition) string {
-	return abi.Signature(fromAPITypes(def.ParamTypes()), fromAPITypes(def.ResultTypes()))
+	return slices.Equal(got, modulecheck.ValueTypes(want))
 }

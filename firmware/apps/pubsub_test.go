@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // upstream records what apps publish.
@@ -116,7 +116,7 @@ func TestNoDeliveryToFailedApp(t *testing.T) {
 	spec := specFor("echo", fixtures.Echo)
 	spec.Capabilities.Publish = []string{"echo/out"}
 	spec.Limits.MaxMemoryPages = 1 // echo declares 2 pages: refused
-	if err := e.install(spec, fixtures.Echo); ReasonOf(err) != abi.ReasonMemoryLimit {
+	if err := e.install(spec, fixtures.Echo); abi.ReasonOf(err) != abi.ReasonMemoryLimit {
 		t.Fatalf("got %v", err)
 	}
 	if n := e.m.Deliver("echo/in", []byte("x")); n != 0 {

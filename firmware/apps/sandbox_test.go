@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
+	"github.com/wasmbed/wasmbed/sut/abi"
 )
 
 // The sandbox-attack fixtures, beyond what their catalogue entries promise:

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	"github.com/wasmbed/wasmbed/sut/protocol"
 )
 
@@ -26,19 +26,13 @@ const (
 	RestartNever RestartPolicy = "Never"
 )
 
-// Defaults for zero limits; they match the Application CRD's defaults.
-const (
-	DefaultMaxMemoryPages = 16
-	DefaultMaxExecution   = time.Second
-)
-
 // Limits bound one instance of an app.
 type Limits struct {
 	// MaxMemoryPages caps linear memory, in 64 KiB pages; 0 means
-	// DefaultMaxMemoryPages.
+	// abi.DefaultMaxMemoryPages.
 	MaxMemoryPages uint32 `json:"maxMemoryPages,omitempty"`
 	// MaxExecution caps each call into the app; 0 means
-	// DefaultMaxExecution.
+	// abi.DefaultMaxExecution.
 	MaxExecution time.Duration `json:"maxExecution,omitempty"`
 	// MaxRestarts is how many times a failing app is restarted before it is
 	// left Failed. 0 means never: the gateway always sends the
@@ -109,13 +103,13 @@ var (
 	envRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-// Validate reports why the spec cannot be installed, as an *Error with
+// Validate reports why the spec cannot be installed, as an *abi.Error with
 // reason abi.ReasonInvalidSpec, or nil. Zero limits and an empty restart
 // policy are valid: they mean the defaults.
 func (s Spec) Validate() error {
 	bad := func(format string, args ...any) error {
 		e := failf(s.Name, abi.ReasonInvalidSpec, format, args...)
-		e.permanent = true
+		e.Permanent = true
 		return e
 	}
 	if len(s.Name) > 253 || !nameRE.MatchString(s.Name) {
@@ -185,10 +179,10 @@ func validPattern(p string) error {
 // withDefaults fills zero limits and the restart policy.
 func (s Spec) withDefaults() Spec {
 	if s.Limits.MaxMemoryPages == 0 {
-		s.Limits.MaxMemoryPages = DefaultMaxMemoryPages
+		s.Limits.MaxMemoryPages = abi.DefaultMaxMemoryPages
 	}
 	if s.Limits.MaxExecution == 0 {
-		s.Limits.MaxExecution = DefaultMaxExecution
+		s.Limits.MaxExecution = abi.DefaultMaxExecution
 	}
 	if s.RestartPolicy == "" {
 		s.RestartPolicy = RestartAlways

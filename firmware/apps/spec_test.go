@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	"github.com/wasmbed/wasmbed/firmware/flash"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	"github.com/wasmbed/wasmbed/sut/protocol"
 )
 
@@ -37,7 +37,7 @@ func TestSpecDeployRoundTrip(t *testing.T) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", back, d)
 	}
 	d.Capabilities.MAVLink = []string{"loop-the-loop"}
-	if _, err := SpecFromDeploy(&d); ReasonOf(err) != abi.ReasonInvalidSpec {
+	if _, err := SpecFromDeploy(&d); abi.ReasonOf(err) != abi.ReasonInvalidSpec {
 		t.Errorf("an unknown vehicle command: %v", err)
 	}
 }
@@ -63,7 +63,7 @@ func TestSpecValidate(t *testing.T) {
 	} {
 		s := good
 		edit(&s)
-		if err := s.Validate(); ReasonOf(err) != abi.ReasonInvalidSpec {
+		if err := s.Validate(); abi.ReasonOf(err) != abi.ReasonInvalidSpec {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -94,7 +94,7 @@ func TestWasmFeatures(t *testing.T) {
 
 	old := newEnv(t, Options{Features: []string{"mutable-global"}})
 	err := old.m.Install(context.Background(), spec, signExtModule)
-	if ReasonOf(err) != abi.ReasonInvalidModule || !strings.Contains(err.Error(), "this device supports mutable-global") {
+	if abi.ReasonOf(err) != abi.ReasonInvalidModule || !strings.Contains(err.Error(), "this device supports mutable-global") {
 		t.Errorf("on a 1.0 device: %v", err)
 	}
 	if err := old.install(specFor("hello", fixtures.Hello), fixtures.Hello); err != nil {

@@ -1,6 +1,9 @@
 package apps
 
-import "github.com/wasmbed/wasmbed/sut/protocol"
+import (
+	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
+)
 
 // State is an app's state on its device. The values are the Device CRD's
 // AppState names.
@@ -33,7 +36,7 @@ type AppStatus struct {
 	Restarts uint32
 	// Reason is the stable code of the last failure (abi.Reason*); it stays
 	// after a successful restart, like LastError.
-	Reason string
+	Reason refusal.Reason
 	// LastError is the last failure's message, e.g. the trap.
 	LastError string
 	// MemoryBytes is the size of the app's linear memory; 0 while no

@@ -15,6 +15,7 @@ import (
 	"github.com/wasmbed/wasmbed/firmware/agent"
 	"github.com/wasmbed/wasmbed/firmware/apps"
 	"github.com/wasmbed/wasmbed/firmware/flash"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	"github.com/wasmbed/wasmbed/sut/protocol"
 )
 
@@ -139,7 +140,7 @@ func (r runtime) Install(ctx context.Context, d *protocol.Deploy, module []byte)
 		err = r.m.Install(ctx, spec, module)
 	}
 	if err != nil {
-		return &agent.InstallError{Reason: apps.ReasonOf(err), Err: err}
+		return &agent.InstallError{Reason: abi.ReasonOf(err), Err: err}
 	}
 	return nil
 }

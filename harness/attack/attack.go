@@ -1,6 +1,12 @@
 package attack
 
-import "context"
+import (
+	"context"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/wasmbed/wasmbed/sut/refusal"
+)
 
 // Category groups attacks by the defence they test.
 type Category string
@@ -15,28 +21,16 @@ const (
 	CategorySigned     Category = "Signed modules"
 )
 
-// Stages where the SUT refuses an attack. The gateway's stages are the
-// values of the stage label of wasmbed_gateway_refusals_total.
-const (
-	StageConnection = "connection"
-	StageHandshake  = "handshake"
-	StageFrame      = "frame"
-	StageSession    = "session"
-	StageEnrollment = "enrollment"
-	// StageDeploy: the gateway or the device refused to install a module;
-	// the gateway counts it and writes the reason to Device and
-	// Application status.
-	StageDeploy = "deploy"
-	// StageApp: the device stopped an app while it ran; the reason is in
-	// the device's log and in Device and Application status.
-	StageApp = "app"
-	// StageAPIServer: the Kubernetes API server's authorizer refused the
-	// request (403, reason Forbidden).
-	StageAPIServer = "apiserver"
-)
+// An attack is refused at one of the gateway's stages (refusal.Stage*, the
+// stage label of wasmbed_gateway_refusals_total) with one of the SUT's
+// reason codes (sut/protocol, sut/refusal, sut/abi), or by the API server.
+
+// StageAPIServer is no stage of the gateway's: the Kubernetes API
+// server's authorizer refused the request (403, reason Forbidden).
+const StageAPIServer refusal.Stage = "apiserver"
 
 // ReasonForbidden is the API server's reason for a request RBAC denies.
-const ReasonForbidden = "Forbidden"
+const ReasonForbidden = refusal.Reason(metav1.StatusReasonForbidden)
 
 // Attack is one entry of the catalogue.
 type Attack struct {
@@ -47,8 +41,8 @@ type Attack struct {
 	// Does says what the attacker does, in one sentence.
 	Does string
 	// Stage and Reason are the refusal it must meet.
-	Stage  string
-	Reason string
+	Stage  refusal.Stage
+	Reason refusal.Reason
 	// Tells is true when the attacker itself is told Reason (in an Error,
 	// an EnrollResponse, an API status or its Application's status), false
 	// when all it sees is a TLS alert or a closed connection.
@@ -66,14 +60,14 @@ type Attack struct {
 // (authorization_attempts_total{result="no-opinion"}: no authorizer
 // allowed it).
 func (a Attack) Counted() bool {
-	return a.Stage != StageApp && a.Stage != StageAPIServer
+	return a.Stage != refusal.StageApp && a.Stage != StageAPIServer
 }
 
 // Outcome is what an attack provoked.
 type Outcome struct {
 	// Told is the reason code the attacker was told; empty if it was not
 	// told one (see Attack.Tells).
-	Told string
+	Told refusal.Reason
 	// Refusals is how many refusals the attack provoked: one per hostile
 	// connection or request. At least 1.
 	Refusals int

@@ -4,38 +4,29 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	"github.com/wasmbed/wasmbed/harness/internal/readmesection"
-	"github.com/wasmbed/wasmbed/sut/gateway"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
-// knownReasons are the SUT's stable reason codes, from the constants the
-// SUT itself uses: an attack must expect one of them.
-var knownReasons = map[string]bool{
-	// protocol
-	protocol.ReasonFrameTooLarge: true, protocol.ReasonFrameTruncated: true, protocol.ReasonMalformed: true,
-	protocol.ReasonUnsupportedVersion: true, protocol.ReasonUnknownMessage: true, protocol.ReasonUnexpectedMessage: true,
-	protocol.ReasonTokenReused: true, protocol.ReasonTokenExpired: true, protocol.ReasonTokenWrongDevice: true,
-	protocol.ReasonCSRInvalid: true, protocol.ReasonCSRKeyMismatch: true, protocol.ReasonEnrollDenied: true,
-	protocol.ReasonRateLimited: true, protocol.ReasonNotEnrolled: true,
-	// gateway
-	gateway.ReasonConnectionLimit: true, gateway.ReasonHandshakeTimeout: true, gateway.ReasonTLSVersion: true,
-	gateway.ReasonNoCipherSuite: true, gateway.ReasonNoClientCert: true, gateway.ReasonBadSignature: true,
-	gateway.ReasonUnknownAuthority: true, gateway.ReasonCertExpired: true, gateway.ReasonCertNotYetValid: true,
-	gateway.ReasonCertRevoked: true, gateway.ReasonUnknownDevice: true, gateway.ReasonDeviceRevoked: true,
-	gateway.ReasonSupersededCert: true, gateway.ReasonBadKeyType: true, gateway.ReasonNotTLS: true,
-	gateway.ReasonFirstMessageTimeout: true,
-	// device
-	abi.ReasonTrap: true, abi.ReasonTimeout: true, abi.ReasonExit: true, abi.ReasonImportNotGranted: true,
-	abi.ReasonUnknownImport: true, abi.ReasonSignatureMissing: true, abi.ReasonSignatureInvalid: true,
-	// API server
-	ReasonForbidden: true,
+// knownReasons are the SUT's stable reason codes, as its contract
+// packages list them, and the API server's Forbidden: an attack must expect
+// one of them.
+func knownReasons() map[refusal.Reason]bool {
+	known := map[refusal.Reason]bool{ReasonForbidden: true}
+	for _, list := range [][]refusal.Reason{protocol.Reasons(), refusal.Reasons(), abi.Reasons()} {
+		for _, r := range list {
+			known[r] = true
+		}
+	}
+	return known
 }
 
 func TestCatalogIsWellFormed(t *testing.T) {
 	name := regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9.]+)*$`)
 	seen := map[string]bool{}
+	known := knownReasons()
 	for _, a := range Catalog() {
 		switch {
 		case !name.MatchString(a.Name):
@@ -46,7 +37,7 @@ func TestCatalogIsWellFormed(t *testing.T) {
 			t.Errorf("%s lacks a run function, a description or a category", a.Name)
 		case stageText[a.Stage] == "":
 			t.Errorf("%s: unknown stage %q", a.Name, a.Stage)
-		case !knownReasons[a.Reason]:
+		case !known[a.Reason]:
 			t.Errorf("%s: %q is not one of the SUT's reason codes", a.Name, a.Reason)
 		}
 		seen[a.Name] = true
@@ -57,4 +48,18 @@ func TestCatalogIsWellFormed(t *testing.T) {
 // catalogue. Regenerate with WASMBED_UPDATE_README=1 go test ./harness/attack.
 func TestREADMEAttackTable(t *testing.T) {
 	readmesection.Check(t, "attack-table", Table(), "./harness/attack")
+}
+
+// TestStagesAreTheGateways: every stage the table describes is one the
+// gateway counts refusals at, or the API server.
+func TestStagesAreTheGateways(t *testing.T) {
+	gateway := map[refusal.Stage]bool{}
+	for _, s := range refusal.Stages() {
+		gateway[s] = true
+	}
+	for s := range stageText {
+		if !gateway[s] && s != StageAPIServer {
+			t.Errorf("stage %q is not one of the gateway's (refusal.Stages)", s)
+		}
+	}
 }

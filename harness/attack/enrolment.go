@@ -17,6 +17,7 @@ import (
 	"github.com/wasmbed/wasmbed/harness/tokens"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // The enrolment attacks. Each is one enrolment a hostile client attempts
@@ -24,7 +25,7 @@ import (
 
 // enrolRefusal sends req (its CSR for key unless req.CSR is set) over a
 // bootstrap connection presenting key, and expects the refusal want.
-func enrolRefusal(ctx context.Context, t *Target, key ed25519.PrivateKey, req protocol.EnrollRequest, want string) (Outcome, error) {
+func enrolRefusal(ctx context.Context, t *Target, key ed25519.PrivateKey, req protocol.EnrollRequest, want refusal.Reason) (Outcome, error) {
 	src := t.Source()
 	if req.CSR == nil {
 		req.CSR = CSR(key, nil)
@@ -41,7 +42,7 @@ func enrolRefusal(ctx context.Context, t *Target, key ed25519.PrivateKey, req pr
 	if err != nil {
 		return Outcome{}, err
 	}
-	out := Outcome{Told: resp.Reason, Refusals: 1, Evidence: []string{"source=" + src + ":"}, Detail: resp.Reason + ": " + resp.Message}
+	out := Outcome{Told: resp.Reason, Refusals: 1, Evidence: []string{"source=" + src + ":"}, Detail: string(resp.Reason) + ": " + resp.Message}
 	switch {
 	case resp.Accepted:
 		return out, fmt.Errorf("the gateway enrolled the attacker as %s", resp.DeviceName)
@@ -166,7 +167,7 @@ func enrolRevoked(ctx context.Context, t *Target) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	return enrolRefusal(ctx, t, id.Key, protocol.EnrollRequest{}, "device_revoked")
+	return enrolRefusal(ctx, t, id.Key, protocol.EnrollRequest{}, refusal.ReasonDeviceRevoked)
 }
 
 // enrolGreedyThenCA enrols with a CSR asking for a privileged subject,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // Reply is how the gateway answered one attacking connection.
@@ -44,7 +45,7 @@ func (r Reply) Refused() bool {
 }
 
 // Code is the reason code the gateway told the client, if it told one.
-func (r Reply) Code() string {
+func (r Reply) Code() refusal.Reason {
 	switch m := r.Message.(type) {
 	case *protocol.Error:
 		return m.Code

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // EnrollFlood is an enrolment flood from one source address: complete
@@ -27,7 +28,7 @@ type EnrollFlood struct {
 // FloodResult counts a flood's answers.
 type FloodResult struct {
 	// Reasons counts the refusals by reason code.
-	Reasons map[string]int
+	Reasons map[refusal.Reason]int
 	// Accepted counts enrolments the gateway granted: none, for a flood
 	// without tokens.
 	Accepted int
@@ -48,7 +49,7 @@ func (f *EnrollFlood) Run(ctx context.Context, n int) FloodResult {
 	if workers <= 0 {
 		workers = 8
 	}
-	res := FloodResult{Reasons: map[string]int{}}
+	res := FloodResult{Reasons: map[refusal.Reason]int{}}
 	var mu sync.Mutex
 	jobs := make(chan struct{})
 	go func() {

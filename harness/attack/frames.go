@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmbed/wasmbed/fixtures/fuzz"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // The frame attacks speak over a bootstrap connection: a TLS session with
@@ -24,7 +25,7 @@ func bootstrap(ctx context.Context, t *Target, src string) (*tls.Conn, error) {
 
 // frameRefusal writes b on a fresh bootstrap connection from src and
 // expects an Error with code want.
-func frameRefusal(ctx context.Context, t *Target, src string, b []byte, want string) (Reply, error) {
+func frameRefusal(ctx context.Context, t *Target, src string, b []byte, want refusal.Reason) (Reply, error) {
 	conn, err := bootstrap(ctx, t, src)
 	if err != nil {
 		return Reply{}, err
@@ -43,7 +44,7 @@ func frameRefusal(ctx context.Context, t *Target, src string, b []byte, want str
 
 // replaySeeds sends every committed message-corpus seed that must be
 // refused with reason, each as the first frame of its own connection.
-func replaySeeds(ctx context.Context, t *Target, reason string) (Outcome, error) {
+func replaySeeds(ctx context.Context, t *Target, reason refusal.Reason) (Outcome, error) {
 	seeds, err := fuzz.Seeds(fuzz.Message)
 	if err != nil {
 		return Outcome{}, err

@@ -9,10 +9,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
 	"github.com/wasmbed/wasmbed/harness/appspec"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // The sandbox and signed-module attacks are Applications: an app author
@@ -25,11 +26,11 @@ import (
 // hostileApp deploys app to device, expects the app to be refused or
 // failed with want (and, if set, a last error containing detail), and
 // removes it. stage says where the refusal is logged.
-func (t *Target) hostileApp(ctx context.Context, app *wasmbedv1.Application, device, stage, want, detail string) (Outcome, error) {
+func (t *Target) hostileApp(ctx context.Context, app *wasmbedv1.Application, device string, stage refusal.Stage, want refusal.Reason, detail string) (Outcome, error) {
 	app.Namespace = t.Namespace
 	app.Spec.Devices = []string{device}
 	out := Outcome{Refusals: 1, Evidence: []string{"app=" + app.Name}}
-	if stage == StageApp {
+	if stage == refusal.StageApp {
 		out.LogOf = device
 	}
 	if err := t.Client.Create(ctx, app); err != nil {
@@ -52,7 +53,7 @@ func (t *Target) hostileApp(ctx context.Context, app *wasmbedv1.Application, dev
 				onDevice = a
 			}
 		}
-		return onDevice.Reason == want, nil
+		return refusal.Reason(onDevice.Reason) == want, nil
 	})
 	if err != nil {
 		return out, fmt.Errorf("Device %s never reported app %s refused with %s (last: state=%s reason=%q error=%q)",
@@ -70,8 +71,8 @@ func (t *Target) hostileApp(ctx context.Context, app *wasmbedv1.Application, dev
 			return false, err
 		}
 		for _, d := range a.Status.Devices {
-			if d.Name == device && d.Reason == want {
-				out.Told = d.Reason
+			if d.Name == device && refusal.Reason(d.Reason) == want {
+				out.Told = want
 				return true, nil
 			}
 		}
@@ -113,32 +114,32 @@ func one(n int32) *int32 { return &n }
 
 func sandboxOOBPointer(ctx context.Context, t *Target) (Outcome, error) {
 	app := appspec.FromFixture(t.Namespace, "atk-oob", fixtures.OOBPointer, appspec.Options{MaxRestarts: one(0)})
-	return t.hostileApp(ctx, app, t.AppDevice, StageApp, abi.ReasonTrap, "outside linear memory")
+	return t.hostileApp(ctx, app, t.AppDevice, refusal.StageApp, abi.ReasonTrap, "outside linear memory")
 }
 
 func sandboxImportNotGranted(ctx context.Context, t *Target) (Outcome, error) {
 	app := appspec.FromFixture(t.Namespace, "atk-nocap", fixtures.KVNoCap, appspec.Options{})
-	return t.hostileApp(ctx, app, t.AppDevice, StageDeploy, abi.ReasonImportNotGranted, "kv")
+	return t.hostileApp(ctx, app, t.AppDevice, refusal.StageDeploy, abi.ReasonImportNotGranted, "kv")
 }
 
 func sandboxUnknownImport(ctx context.Context, t *Target) (Outcome, error) {
 	app := appspec.FromFixture(t.Namespace, "atk-import", fixtures.UnknownImport, appspec.Options{})
-	return t.hostileApp(ctx, app, t.AppDevice, StageDeploy, abi.ReasonUnknownImport, "launch_missiles")
+	return t.hostileApp(ctx, app, t.AppDevice, refusal.StageDeploy, abi.ReasonUnknownImport, "launch_missiles")
 }
 
 func sandboxWASIFS(ctx context.Context, t *Target) (Outcome, error) {
 	app := appspec.FromFixture(t.Namespace, "atk-wasi-fs", fixtures.WASIFS, appspec.Options{})
-	return t.hostileApp(ctx, app, t.AppDevice, StageDeploy, abi.ReasonImportNotGranted, "path_open")
+	return t.hostileApp(ctx, app, t.AppDevice, refusal.StageDeploy, abi.ReasonImportNotGranted, "path_open")
 }
 
 func sandboxWASINoPreopens(ctx context.Context, t *Target) (Outcome, error) {
 	app := appspec.FromFixture(t.Namespace, "atk-wasi-nofs", fixtures.WASIFS, appspec.Options{
 		MaxRestarts: one(0), Capabilities: &wasmbedv1.AppCapabilities{WASI: true},
 	})
-	return t.hostileApp(ctx, app, t.AppDevice, StageApp, abi.ReasonExit, "exited with code 8")
+	return t.hostileApp(ctx, app, t.AppDevice, refusal.StageApp, abi.ReasonExit, "exited with code 8")
 }
 
 func sandboxHostCallTimeout(ctx context.Context, t *Target) (Outcome, error) {
 	app := appspec.FromFixture(t.Namespace, "atk-sleep", fixtures.HostSleep, appspec.Options{MaxRestarts: one(0), MaxExecution: 200 * time.Millisecond})
-	return t.hostileApp(ctx, app, t.AppDevice, StageApp, abi.ReasonTimeout, "")
+	return t.hostileApp(ctx, app, t.AppDevice, refusal.StageApp, abi.ReasonTimeout, "")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // The session attacks need a certificate the gateway issued: they come
@@ -15,7 +16,7 @@ import (
 
 // sessionRefusal opens a session with cert from a fresh source, sends
 // first, and expects an Error with code want.
-func sessionRefusal(ctx context.Context, t *Target, cert tls.Certificate, first protocol.Message, want string) (Outcome, error) {
+func sessionRefusal(ctx context.Context, t *Target, cert tls.Certificate, first protocol.Message, want refusal.Reason) (Outcome, error) {
 	src := t.Source()
 	r := Exchange(ctx, t.Addr, TLSOptions{Certificates: []tls.Certificate{cert}, LocalIP: src}, EncodeFrame(first))
 	out := Outcome{Told: r.Code(), Refusals: 1, Evidence: []string{"source=" + src + ":"}, Detail: r.String()}
@@ -60,7 +61,7 @@ func sessionSuperseded(ctx context.Context, t *Target) (Outcome, error) {
 	if renewed.Cert.SerialNumber.Cmp(id.Cert.SerialNumber) == 0 {
 		return Outcome{}, fmt.Errorf("re-enrolment returned the same certificate")
 	}
-	return sessionRefusal(ctx, t, id.TLSCertificate(), Hello(), "certificate_superseded")
+	return sessionRefusal(ctx, t, id.TLSCertificate(), Hello(), refusal.ReasonSupersededCert)
 }
 
 // selfSignedSession opens a session with a self-signed certificate: it

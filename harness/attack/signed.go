@@ -6,10 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
 	fixtures "github.com/wasmbed/wasmbed/fixtures/apps"
 	"github.com/wasmbed/wasmbed/harness/appspec"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // SignModule returns what Application.spec.module.signature carries for
@@ -28,7 +29,7 @@ func TrustedKey(pub ed25519.PublicKey) string { return protocol.EncodePublicKey(
 // requires them.
 func signedUnsigned(ctx context.Context, t *Target) (Outcome, error) {
 	app := appspec.FromFixture(t.Namespace, "atk-unsigned", fixtures.Hello, appspec.Options{})
-	return t.hostileApp(ctx, app, t.SignedDevice, StageDeploy, abi.ReasonSignatureMissing, "")
+	return t.hostileApp(ctx, app, t.SignedDevice, refusal.StageDeploy, abi.ReasonSignatureMissing, "")
 }
 
 // signedTampered ships another module under a trusted signer's genuine
@@ -36,7 +37,7 @@ func signedUnsigned(ctx context.Context, t *Target) (Outcome, error) {
 func signedTampered(ctx context.Context, t *Target) (Outcome, error) {
 	app := appspec.FromFixture(t.Namespace, "atk-tampered", fixtures.HelloV2, appspec.Options{})
 	app.Spec.Module.Signature = SignModule(t.ModuleSigner, fixtures.Hello.Wasm())
-	return t.hostileApp(ctx, app, t.SignedDevice, StageDeploy, abi.ReasonSignatureInvalid, "")
+	return t.hostileApp(ctx, app, t.SignedDevice, refusal.StageDeploy, abi.ReasonSignatureInvalid, "")
 }
 
 // signedUntrusted ships a module correctly signed by a key nobody trusts.
@@ -44,5 +45,5 @@ func signedUntrusted(ctx context.Context, t *Target) (Outcome, error) {
 	_, key := NewKey()
 	app := appspec.FromFixture(t.Namespace, "atk-untrusted", fixtures.Hello, appspec.Options{})
 	app.Spec.Module.Signature = SignModule(key, fixtures.Hello.Wasm())
-	return t.hostileApp(ctx, app, t.SignedDevice, StageDeploy, abi.ReasonSignatureInvalid, "")
+	return t.hostileApp(ctx, app, t.SignedDevice, refusal.StageDeploy, abi.ReasonSignatureInvalid, "")
 }

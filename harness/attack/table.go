@@ -3,6 +3,8 @@ package attack
 import (
 	"fmt"
 	"strings"
+
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // Table renders the catalogue as the Markdown table README.md carries
@@ -23,13 +25,13 @@ func Table() string {
 }
 
 // stageText says where each stage is, for readers of the table.
-var stageText = map[string]string{
-	StageConnection: "accept (connection cap)",
-	StageHandshake:  "TLS handshake",
-	StageFrame:      "frame decoder",
-	StageSession:    "session",
-	StageEnrollment: "enrolment",
-	StageDeploy:     "deploy (gateway or device)",
-	StageApp:        "device runtime",
-	StageAPIServer:  "API server (RBAC)",
+var stageText = map[refusal.Stage]string{
+	refusal.StageConnection: "accept (connection cap)",
+	refusal.StageHandshake:  "TLS handshake",
+	refusal.StageFrame:      "frame decoder",
+	refusal.StageSession:    "session",
+	refusal.StageEnrollment: "enrolment",
+	refusal.StageDeploy:     "deploy (gateway or device)",
+	refusal.StageApp:        "device runtime",
+	StageAPIServer:          "API server (RBAC)",
 }

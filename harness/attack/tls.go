@@ -14,6 +14,7 @@ import (
 
 	"github.com/wasmbed/wasmbed/firmware/flash"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // The TLS attacks. Each connects from its own source address, completes
@@ -96,7 +97,7 @@ func tlsRevoked(ctx context.Context, t *Target) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	labels := map[string]string{"stage": StageHandshake, "reason": "certificate_revoked"}
+	labels := map[string]string{"stage": string(refusal.StageHandshake), "reason": string(refusal.ReasonCertRevoked)}
 	before, err := t.Metric(ctx, "wasmbed_gateway_refusals_total", labels)
 	if err != nil {
 		return Outcome{}, err

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/harness/attack"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // attackerEnv hands the gateway's device address to the attacker process.
@@ -23,7 +24,7 @@ const attackerEnv = "WASMBED_BENCH_ATTACKER"
 // attackReport is what the attacker process did, printed as its last line.
 type attackReport struct {
 	FloodAttempts   int
-	FloodReasons    map[string]int
+	FloodReasons    map[refusal.Reason]int
 	FloodClosed     int // closed by the gateway before the handshake
 	FloodUnanswered int
 	SlowlorisConns  int

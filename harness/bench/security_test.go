@@ -11,6 +11,7 @@ import (
 	"github.com/wasmbed/wasmbed/firmware/agent"
 	"github.com/wasmbed/wasmbed/harness/sutproc"
 	"github.com/wasmbed/wasmbed/harness/testbed"
+	"github.com/wasmbed/wasmbed/sut/protocol"
 )
 
 // ackLatencies collects the heartbeat-ack latencies the in-process devices
@@ -160,7 +161,7 @@ func BenchmarkHeartbeatAckUnderAttack(b *testing.B) {
 		pct := func(d time.Duration) float64 { return 100 * d.Seconds() / window.Seconds() }
 		b.ReportMetric(float64(p99a)/float64(p99), "p99-ratio")
 		b.ReportMetric(float64(rep.FloodAttempts)/window.Seconds(), "flood-attempts/s")
-		b.ReportMetric(float64(rep.FloodReasons["rate_limited"])/window.Seconds(), "flood-rate-limited/s")
+		b.ReportMetric(float64(rep.FloodReasons[protocol.ReasonRateLimited])/window.Seconds(), "flood-rate-limited/s")
 		b.ReportMetric(float64(rep.FloodClosed)/window.Seconds(), "flood-closed-at-accept/s")
 		b.ReportMetric(float64(rep.SlowlorisConns), "slowloris-conns")
 		b.ReportMetric(pct(calmCPU.gateway), "gateway-cpu-%")

@@ -1,6 +1,7 @@
 package mavevents_test
 
 import (
+	"context"
 	"math"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,9 @@ func TestAFlightInTheJournal(t *testing.T) {
 		}
 	}()
 	g.Expect(sim.Start()).To(Succeed())
+	// The observer is the vehicle's ground station on its GCS link, as in
+	// the testbed: PX4 sends its STATUSTEXTs only to such a link.
+	g.Expect(obs.AddVehicle(sim.GCSAddr().String())).To(Succeed())
 	w := mavevents.Watch(obs, 1, j, mavevents.Options{LinkLost: time.Second})
 
 	gs := &gomavlib.Node{
@@ -93,7 +97,10 @@ func TestAFlightInTheJournal(t *testing.T) {
 		return strings.Join(ts, "\n")
 	}
 
-	g.Eventually(texts).WithTimeout(20 * time.Second).Should(ContainSubstring("Ready for takeoff"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = obs.WaitFor(ctx, 1, func(v mavobserver.Vehicle) bool { return v.ReadyToArm })
+	g.Expect(err).NotTo(HaveOccurred())
 	send(common.MAV_CMD_COMPONENT_ARM_DISARM, 1)
 	g.Eventually(kinds).WithTimeout(20 * time.Second).Should(Equal("heard,armed"))
 	nan := float32(math.NaN())

@@ -15,28 +15,36 @@ import (
 
 // Config configures an Observer.
 type Config struct {
-	// Listen is the local UDP address. To watch a vehicle passively, listen
-	// where its link sends (PX4's GCS link sends to 127.0.0.1:14550).
+	// Listen is the local UDP address: where the vehicles' GCS links send
+	// (PX4's send to 127.0.0.1:14550, where QGroundControl listens).
 	// Default "127.0.0.1:0".
 	Listen string
-	// Vehicle, if set, is a vehicle link's address to announce the
-	// observer to, with MAV_TYPE_ONBOARD_CONTROLLER heartbeats, so that a
-	// link that sends nowhere yet learns the observer's address. Leave it
-	// empty on a link someone else (the system under test) uses.
-	Vehicle string
-	// SystemID is the observer's own system id when it sends. Default 253.
+	// Vehicles are the GCS-link addresses (PX4's 127.0.0.1:18570+i) of
+	// the vehicles to be a ground station for from the start; AddVehicle
+	// adds more. With none, the observer sends nothing and only listens,
+	// and then hears no STATUSTEXT (see the package documentation).
+	Vehicles []string
+	// SystemID is the observer's system id. Default 255, a ground
+	// station's (its component is MAV_COMP_ID_MISSIONPLANNER, 190, like
+	// QGroundControl's).
 	SystemID uint8
-	// HeartbeatPeriod is the announcement period in wall time. Default 1s.
+	// HeartbeatPeriod is the wall time between the observer's GCS
+	// heartbeats. Default 1s, QGroundControl's rate against a vehicle
+	// running in real time. PX4 measures its 2.5 s in its own clock, so for
+	// a vehicle running SpeedFactor times faster use a second of vehicle
+	// time, time.Second/SpeedFactor.
 	HeartbeatPeriod time.Duration
 	// MaxStatusTexts bounds the texts kept per vehicle. Default 1000.
 	MaxStatusTexts int
 }
 
-// Observer tracks every vehicle it hears on one UDP endpoint.
+// Observer tracks every vehicle it hears on one UDP endpoint, and is a
+// ground station for the vehicles it is given.
 type Observer struct {
 	cfg  Config
 	conn *net.UDPConn
 	node *gomavlib.Node
+	gcs  *groundStation
 	done chan struct{}
 
 	mu        sync.Mutex
@@ -59,7 +67,7 @@ func New(cfg Config) (*Observer, error) {
 		cfg.Listen = "127.0.0.1:0"
 	}
 	if cfg.SystemID == 0 {
-		cfg.SystemID = 253
+		cfg.SystemID = 255
 	}
 	if cfg.HeartbeatPeriod == 0 {
 		cfg.HeartbeatPeriod = time.Second
@@ -67,32 +75,37 @@ func New(cfg Config) (*Observer, error) {
 	if cfg.MaxStatusTexts == 0 {
 		cfg.MaxStatusTexts = 1000
 	}
+	if cfg.HeartbeatPeriod < 0 {
+		return nil, fmt.Errorf("mavobserver: negative heartbeat period %v", cfg.HeartbeatPeriod)
+	}
 	laddr, err := net.ResolveUDPAddr("udp4", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("mavobserver: listen %q: %w", cfg.Listen, err)
 	}
-	var dst *net.UDPAddr
-	if cfg.Vehicle != "" {
-		if dst, err = net.ResolveUDPAddr("udp4", cfg.Vehicle); err != nil {
-			return nil, fmt.Errorf("mavobserver: vehicle %q: %w", cfg.Vehicle, err)
+	var vehicles []*net.UDPAddr
+	for _, v := range cfg.Vehicles {
+		a, err := net.ResolveUDPAddr("udp4", v)
+		if err != nil {
+			return nil, fmt.Errorf("mavobserver: vehicle %q: %w", v, err)
 		}
+		vehicles = append(vehicles, a)
 	}
 	conn, err := net.ListenUDP("udp4", laddr)
 	if err != nil {
 		return nil, fmt.Errorf("mavobserver: %w", err)
 	}
+	gcs, err := newGroundStation(conn, cfg.SystemID, cfg.HeartbeatPeriod)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
 	node := &gomavlib.Node{
-		Endpoints:   []gomavlib.EndpointConf{gomavlib.EndpointCustom{ReadWriteCloser: &udpEndpoint{conn: conn, dst: dst}}},
+		Endpoints:   []gomavlib.EndpointConf{gomavlib.EndpointCustom{ReadWriteCloser: &udpEndpoint{conn: conn}}},
 		Dialect:     common.Dialect,
 		OutVersion:  gomavlib.V2,
 		OutSystemID: cfg.SystemID,
-		// 191 is MAV_COMP_ID_ONBOARD_COMPUTER.
-		OutComponentID: 191,
-		// Never a GCS heartbeat: see the package documentation.
-		HeartbeatDisable:       dst == nil,
-		HeartbeatSystemType:    int(common.MAV_TYPE_ONBOARD_CONTROLLER),
-		HeartbeatAutopilotType: int(common.MAV_AUTOPILOT_INVALID),
-		HeartbeatPeriod:        cfg.HeartbeatPeriod,
+		// The ground station sends its own heartbeats (groundstation.go).
+		HeartbeatDisable: true,
 	}
 	if err := node.Initialize(); err != nil {
 		conn.Close()
@@ -102,6 +115,7 @@ func New(cfg Config) (*Observer, error) {
 		cfg:       cfg,
 		conn:      conn,
 		node:      node,
+		gcs:       gcs,
 		done:      make(chan struct{}),
 		vehicles:  map[uint8]*Vehicle{},
 		chunks:    map[[2]uint16]chunked{},
@@ -109,8 +123,34 @@ func New(cfg Config) (*Observer, error) {
 		changed:   make(chan struct{}),
 	}
 	go o.loop()
+	for _, a := range vehicles {
+		gcs.add(a)
+	}
+	gcs.start()
 	return o, nil
 }
+
+// AddVehicle makes the observer a ground station for the vehicle whose GCS
+// link listens at addr (PX4's 127.0.0.1:18570+i): it sends its heartbeats
+// there from now on, the first at once. The link latches the observer's
+// address as its partner, as PX4 does with the first sender it hears.
+func (o *Observer) AddVehicle(addr string) error {
+	a, err := net.ResolveUDPAddr("udp4", addr)
+	if err != nil {
+		return fmt.Errorf("mavobserver: vehicle %q: %w", addr, err)
+	}
+	o.gcs.add(a)
+	return nil
+}
+
+// StopHeartbeats makes the observer fall silent as a ground station, for
+// a scenario that takes every ground station away from a vehicle (PX4
+// counts a GCS heartbeat on any link). Without heartbeats the observer
+// soon hears no STATUSTEXT; it still sees telemetry.
+func (o *Observer) StopHeartbeats() { o.gcs.stop() }
+
+// StartHeartbeats resumes the heartbeats, the first at once.
+func (o *Observer) StartHeartbeats() { o.gcs.resume() }
 
 // Addr is the observer's local address.
 func (o *Observer) Addr() *net.UDPAddr { return o.conn.LocalAddr().(*net.UDPAddr) }
@@ -124,16 +164,17 @@ func (o *Observer) Close() error {
 	}
 	o.closed = true
 	o.mu.Unlock()
+	o.gcs.close()
 	o.node.Close()
 	<-o.done
 	return nil
 }
 
 // udpEndpoint adapts the UDP socket to gomavlib's custom endpoint: it
-// reads datagrams from anyone and writes (heartbeats only) to dst.
+// reads datagrams from anyone. The node never writes (the ground station
+// sends its heartbeats itself); anything it would is dropped.
 type udpEndpoint struct {
 	conn *net.UDPConn
-	dst  *net.UDPAddr
 }
 
 func (u *udpEndpoint) Read(p []byte) (int, error) {
@@ -141,12 +182,7 @@ func (u *udpEndpoint) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (u *udpEndpoint) Write(p []byte) (int, error) {
-	if u.dst == nil {
-		return len(p), nil // passive: drop
-	}
-	return u.conn.WriteToUDP(p, u.dst)
-}
+func (u *udpEndpoint) Write(p []byte) (int, error) { return len(p), nil }
 
 func (u *udpEndpoint) Close() error { return u.conn.Close() }
 
@@ -195,25 +231,29 @@ func (o *Observer) update(fr frame.Frame, now time.Time) {
 		v.LandedState = LandedState(m.LandedState)
 		v.HasLandedState = true
 	case *common.MessageGlobalPositionInt:
-		v.TimeBoot = time.Duration(m.TimeBootMs) * time.Millisecond
+		v.TimeBoot, v.TimeBootAt = time.Duration(m.TimeBootMs)*time.Millisecond, now
 		v.Lat, v.Lon = float64(m.Lat)/1e7, float64(m.Lon)/1e7
 		v.AltAMSL, v.AltRel = float64(m.Alt)/1000, float64(m.RelativeAlt)/1000
 		v.HasGlobalPosition = true
 		s := Sample{TimeBoot: v.TimeBoot, Lat: v.Lat, Lon: v.Lon, AltAMSL: v.AltAMSL, AltRel: v.AltRel,
-			Mode: v.Mode, Armed: v.Armed, LandedState: v.LandedState}
+			Mode: v.Mode, Armed: v.Armed, LandedState: v.LandedState, SystemStatus: v.SystemStatus}
 		for r := range o.recorders {
 			if r.sysid == sys {
 				r.add(s)
 			}
 		}
 	case *common.MessageLocalPositionNed:
-		v.TimeBoot = time.Duration(m.TimeBootMs) * time.Millisecond
+		v.TimeBoot, v.TimeBootAt = time.Duration(m.TimeBootMs)*time.Millisecond, now
 		v.North, v.East, v.Down = float64(m.X), float64(m.Y), float64(m.Z)
 		v.VelN, v.VelE, v.VelD = float64(m.Vx), float64(m.Vy), float64(m.Vz)
 		v.HasLocalPosition = true
 	case *common.MessageAttitude:
-		v.TimeBoot = time.Duration(m.TimeBootMs) * time.Millisecond
+		v.TimeBoot, v.TimeBootAt = time.Duration(m.TimeBootMs)*time.Millisecond, now
 	case *common.MessageSysStatus:
+		const prearm = common.MAV_SYS_STATUS_PREARM_CHECK
+		v.ReadyToArm = m.OnboardControlSensorsPresent&prearm != 0 && m.OnboardControlSensorsEnabled&prearm != 0 &&
+			m.OnboardControlSensorsHealth&prearm != 0
+		v.HasSysStatus = true
 		if v.MessageCounts[147] == 0 { // no BATTERY_STATUS yet
 			v.BatteryRemaining = int(m.BatteryRemaining)
 			if m.VoltageBattery != 0xffff {

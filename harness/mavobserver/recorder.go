@@ -16,6 +16,9 @@ type Sample struct {
 	Mode        string
 	Armed       bool
 	LandedState LandedState
+	// SystemStatus is the latest HEARTBEAT's MAV_STATE (PX4 reports
+	// CRITICAL while armed in a failsafe).
+	SystemStatus uint8
 }
 
 // Recorder accumulates a time series of one vehicle, in vehicle time.
@@ -86,20 +89,28 @@ func (r *Recorder) MaxAltRel() float64 {
 // TimeNearAltRel is how long, in vehicle time, the altitude above home
 // stayed within tol of target. Each sample counts until the next one.
 func (r *Recorder) TimeNearAltRel(target, tol float64) time.Duration {
-	return r.timeWhere(func(s Sample) bool { return math.Abs(s.AltRel-target) <= tol })
+	return r.TimeWhere(func(s Sample) bool { return math.Abs(s.AltRel-target) <= tol })
+}
+
+// TimeAltRelWithin is how long, in vehicle time, the altitude above home
+// stayed within [lo, hi].
+func (r *Recorder) TimeAltRelWithin(lo, hi float64) time.Duration {
+	return r.TimeWhere(func(s Sample) bool { return s.AltRel >= lo && s.AltRel <= hi })
 }
 
 // TimeNearAltAMSL is TimeNearAltRel for the altitude above mean sea level.
 func (r *Recorder) TimeNearAltAMSL(target, tol float64) time.Duration {
-	return r.timeWhere(func(s Sample) bool { return math.Abs(s.AltAMSL-target) <= tol })
+	return r.TimeWhere(func(s Sample) bool { return math.Abs(s.AltAMSL-target) <= tol })
 }
 
 // TimeInMode is how long, in vehicle time, the vehicle was in mode.
 func (r *Recorder) TimeInMode(mode string) time.Duration {
-	return r.timeWhere(func(s Sample) bool { return s.Mode == mode })
+	return r.TimeWhere(func(s Sample) bool { return s.Mode == mode })
 }
 
-func (r *Recorder) timeWhere(pred func(Sample) bool) time.Duration {
+// TimeWhere is how long, in vehicle time, the samples satisfied pred; each
+// sample counts until the next one.
+func (r *Recorder) TimeWhere(pred func(Sample) bool) time.Duration {
 	s := r.Samples()
 	var total time.Duration
 	for i := 0; i+1 < len(s); i++ {

@@ -50,6 +50,13 @@ type Vehicle struct {
 	VelN, VelE, VelD  float64 // m/s
 	HasLocalPosition  bool
 
+	// ReadyToArm is SYS_STATUS's MAV_SYS_STATUS_PREARM_CHECK bit present,
+	// enabled and healthy: the pre-arm checks pass. This is how PX4 tells a
+	// ground station it is ready; its "Ready for takeoff!" goes only to its
+	// console (issue 18, fact 1).
+	ReadyToArm   bool
+	HasSysStatus bool
+
 	// From BATTERY_STATUS, or SYS_STATUS before any BATTERY_STATUS.
 	BatteryRemaining int     // percent; -1 unknown
 	BatteryVoltage   float64 // volts; 0 unknown
@@ -59,7 +66,9 @@ type Vehicle struct {
 	HasHome                   bool
 
 	// TimeBoot is the latest time_boot_ms the vehicle sent: its own clock.
-	TimeBoot time.Duration
+	// TimeBootAt is when (wall clock) it arrived.
+	TimeBoot   time.Duration
+	TimeBootAt time.Time
 
 	// StatusTexts are the latest texts (Config.MaxStatusTexts of them);
 	// TextCount counts all texts ever received.

@@ -165,7 +165,7 @@ func (c *client) loop() {
 }
 
 // addText reassembles STATUSTEXTs: a chunk shorter than the 50-byte
-// field ends its text.
+// field ends its text. The text is kept as sent, trailing tab included.
 func (c *client) addText(r received, st *common.MessageStatustext) {
 	if c.chunks == nil {
 		c.chunks = map[[2]uint16]string{}
@@ -342,16 +342,58 @@ func (c *client) waitTextFrom(from int, sysid uint8, s string) (received, int) {
 	}
 }
 
-// hasText reports whether a complete STATUSTEXT equal to s has arrived.
+// hasText reports whether a complete STATUSTEXT containing s has arrived.
 func (c *client) hasText(s string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, tx := range c.texts {
-		if tx.text == s {
+		if strings.Contains(tx.text, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// textCount is the number of complete STATUSTEXTs received.
+func (c *client) textCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.texts)
+}
+
+// beatGCS sends one ground-station heartbeat.
+func (c *client) beatGCS() {
+	c.t.Helper()
+	c.send(&common.MessageHeartbeat{Type: common.MAV_TYPE_GCS, Autopilot: common.MAV_AUTOPILOT_INVALID, MavlinkVersion: 3})
+}
+
+// ackCount counts the COMMAND_ACKs for cmd received at or after from.
+func (c *client) ackCount(from int, cmd common.MAV_CMD) int {
+	n := 0
+	for _, r := range c.snapshot()[from:] {
+		if a, ok := r.fr.GetMessage().(*common.MessageCommandAck); ok && a.Command == cmd {
+			n++
+		}
+	}
+	return n
+}
+
+// prearmReady reports whether a SYS_STATUS says the pre-arm checks pass
+// (MAV_SYS_STATUS_PREARM_CHECK present, enabled and healthy): how a ground
+// station sees PX4 ready (fact 1).
+func prearmReady(r received) bool {
+	s, ok := r.fr.GetMessage().(*common.MessageSysStatus)
+	const bit = common.MAV_SYS_STATUS_PREARM_CHECK
+	return ok && s.OnboardControlSensorsPresent&bit != 0 && s.OnboardControlSensorsEnabled&bit != 0 && s.OnboardControlSensorsHealth&bit != 0
+}
+
+// waitReady waits for the pre-arm bit from sysid and returns that frame
+// and the index after it.
+func (c *client) waitReady(from int, sysid uint8) (received, int) {
+	c.t.Helper()
+	return c.waitFor(from, "SYS_STATUS with the pre-arm checks passing", func(r received) bool {
+		return r.fr.GetSystemID() == sysid && prearmReady(r)
+	})
 }
 
 // waitGlobal waits for a GLOBAL_POSITION_INT satisfying pred.
@@ -371,11 +413,18 @@ type fixture struct {
 	api *client // listens where the API link sends; sysid 245
 }
 
+// groundStation is a client that sends GCS heartbeats every 20 ms of wall
+// time: at least one per vehicle second up to speed 50, so PX4 keeps
+// sending it STATUSTEXTs (fact 2).
+func groundStation(sysid uint8) clientOpts {
+	return clientOpts{sysid: sysid, heartbeatType: int(common.MAV_TYPE_GCS), heartbeatHz: 50}
+}
+
 // start starts a simulator on ephemeral ports whose links send to two
-// test clients.
+// test clients, both ground stations.
 func start(t *testing.T, speed float64, mutate func(*px4sim.Config)) *fixture {
 	t.Helper()
-	return startWith(t, speed, mutate, clientOpts{sysid: 255}, clientOpts{sysid: 245})
+	return startWith(t, speed, mutate, groundStation(255), groundStation(245))
 }
 
 // startWith is start with explicit options for the two clients.
@@ -410,10 +459,11 @@ func startWith(t *testing.T, speed float64, mutate func(*px4sim.Config), gcsOpts
 	return f
 }
 
-// ready waits for "Ready for takeoff!" on the API link.
+// ready waits until the pre-arm checks pass, as the API link's SYS_STATUS
+// says (fact 1).
 func (f *fixture) ready(t *testing.T) {
 	t.Helper()
-	f.api.waitText(0, "Ready for takeoff")
+	f.api.waitReady(0, f.sim.SystemID())
 }
 
 // takeoff arms and takes off to rel metres above home, returning once the
@@ -432,7 +482,9 @@ func (f *fixture) takeoff(t *testing.T, rel float64) {
 	}
 	_, next := f.api.waitMode(from, sys, px4sim.ModeAutoTakeoff)
 	_, next = f.api.waitMode(next, sys, px4sim.ModeAutoLoiter)
+	// PX4 holds the commanded AMSL altitude in its estimate; the relative
+	// altitude reads more, home having been reset at the take-off (fact 5).
 	f.api.waitGlobal(next, "hover altitude", func(g *common.MessageGlobalPositionInt) bool {
-		return math.Abs(float64(g.RelativeAlt)/1000-rel) < 0.3
+		return math.Abs(float64(g.Alt)/1000-(home+rel)) < 0.3
 	})
 }

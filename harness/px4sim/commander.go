@@ -96,7 +96,7 @@ func (v *vehicle) armDisarmCommand(c command) uint8 {
 		// Checks always run for external commands, even with the force
 		// magic (Commander::handle_command: arm(reason, from_external || !forced)).
 		if !v.canArm() {
-			v.say(severityCritical, "Arming denied: Resolve system health failures first")
+			v.say(severityCritical, "Arming denied: Resolve system health failures first"+eventTab)
 			return resultTemporarilyRejected
 		}
 		v.arm()
@@ -106,7 +106,7 @@ func (v *vehicle) armDisarmCommand(c command) uint8 {
 			return resultAccepted
 		}
 		if !forced && !v.landed {
-			v.say(severityCritical, "Disarming denied: not landed")
+			v.say(severityCritical, "Disarming denied: not landed"+eventTab)
 			return resultTemporarilyRejected
 		}
 		v.disarm("external command")
@@ -144,11 +144,13 @@ func (v *vehicle) arm() {
 	v.armedAt = v.now
 	v.tookOff = false
 	v.fs.reset()
-	v.say(severityInfo, "Armed by external command")
-	// COM_HOME_EN: home is set where the vehicle arms.
+	v.say(severityInfo, "Armed by external command"+eventTab)
+	// COM_HOME_EN: home is set where the vehicle arms (and again at the
+	// take-off, see updateLandDetector).
 	v.setHome()
 	if v.mode == ModeAutoTakeoff {
-		v.nav.target.n, v.nav.target.e = v.pos.n, v.pos.e
+		est := v.estimated()
+		v.nav.target.n, v.nav.target.e = est.n, est.e
 	}
 }
 
@@ -156,7 +158,7 @@ func (v *vehicle) disarm(reason string) {
 	v.armed = false
 	v.tookOff = false
 	v.fs.reset()
-	v.say(severityInfo, "Disarmed by "+reason)
+	v.say(severityInfo, "Disarmed by "+reason+eventTab)
 	// UserModeIntention::onDisarm: back to the last mode that does not
 	// prevent arming and is not a take-off.
 	v.enterMode(v.modeAfterDisarm)

@@ -75,8 +75,8 @@ func ParseFailsafeAction(s string) (FailsafeAction, error) {
 // in simulated time, as on PX4 (whose clock is the simulation's).
 type FailsafeConfig struct {
 	// DataLinkLossAction is NAV_DLL_ACT; PX4's default is none. When it is
-	// not none, PX4 also refuses to arm (and does not report "Ready for
-	// takeoff!") until a GCS heartbeat has been received.
+	// not none, PX4 also refuses to arm (its pre-arm checks fail) until a
+	// GCS heartbeat has been received.
 	DataLinkLossAction FailsafeAction
 	// DataLinkLossTimeout is COM_DL_LOSS_T: how long without a
 	// MAV_TYPE_GCS heartbeat counts as lost. Default 10s.
@@ -91,6 +91,10 @@ type Position struct {
 	Lat, Lon float64 // degrees
 	Alt      float64 // metres above mean sea level
 }
+
+// DefaultReadyDelay is when PX4 v1.16.0 SITL (SIH quad) passed its pre-arm
+// checks after boot, in simulated time.
+const DefaultReadyDelay = 4700 * time.Millisecond
 
 // DefaultHome is PX4 SITL's default home (Zurich, the SIH default).
 var DefaultHome = Position{Lat: 47.397742, Lon: 8.545594, Alt: 488.0}
@@ -109,7 +113,10 @@ type Config struct {
 	// SpeedFactor is how many times faster than wall time simulated time
 	// runs (PX4_SIM_SPEED_FACTOR). Default 1.
 	SpeedFactor float64
-	// Seed seeds the wind and sensor noise.
+	// Seed seeds everything random about the vehicle: the wind, the sensor
+	// noise and the height estimate's drift and ground-effect dip. The same
+	// seed and the same commands at the same simulated instants give the
+	// same flight.
 	Seed uint64
 	// Home is where the vehicle boots (the ground is flat at Home.Alt).
 	// Default DefaultHome.
@@ -117,7 +124,10 @@ type Config struct {
 	// Failsafe configures the data-link-loss failsafe.
 	Failsafe FailsafeConfig
 	// ReadyDelay is the simulated time from boot until the estimator has
-	// converged and "Ready for takeoff!" is sent. Default 5s.
+	// converged and the pre-arm checks pass (SYS_STATUS's
+	// MAV_SYS_STATUS_PREARM_CHECK bit; PX4 prints "Ready for takeoff!" on
+	// its console, which here goes to Logf). Default 4.7s, as observed on
+	// PX4 v1.16.0 SITL (issue 18, fact 1).
 	ReadyDelay time.Duration
 	// PreflightDisarm is COM_DISARM_PRFLT: an armed vehicle that has not
 	// taken off disarms after this. Default 10s; negative disables.
@@ -125,8 +135,9 @@ type Config struct {
 	// LinkBudget caps each link's telemetry in messages per wall second;
 	// above it the highest-rate streams are thinned. Default 1000.
 	LinkBudget float64
-	// Logf, if set, receives diagnostics (such as a link latching its
-	// partner, which PX4 logs as "partner IP").
+	// Logf, if set, receives diagnostics and what PX4 prints on its
+	// console only (a link latching its partner, which PX4 logs as
+	// "partner IP"; "Ready for takeoff!").
 	Logf func(format string, args ...any)
 }
 
@@ -175,7 +186,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.Failsafe.ActionDelay = 0
 	}
 	if c.ReadyDelay == 0 {
-		c.ReadyDelay = 5 * time.Second
+		c.ReadyDelay = DefaultReadyDelay
 	}
 	if c.PreflightDisarm == 0 {
 		c.PreflightDisarm = 10 * time.Second

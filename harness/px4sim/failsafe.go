@@ -13,7 +13,7 @@ type dataLink struct {
 // gcsHeartbeat records a MAV_TYPE_GCS heartbeat.
 func (v *vehicle) gcsHeartbeat() {
 	if v.link.lost && v.link.seen {
-		v.say(severityInfo, "GCS connection regained")
+		v.say(severityInfo, "GCS connection regained"+eventTab)
 	}
 	v.link.seen = true
 	v.link.lost = false
@@ -23,7 +23,7 @@ func (v *vehicle) gcsHeartbeat() {
 func (v *vehicle) updateDataLink() {
 	if v.link.seen && !v.link.lost && v.now-v.link.last > us(v.cfg.Failsafe.DataLinkLossTimeout) {
 		v.link.lost = true
-		v.say(severityInfo, "Connection to ground station lost")
+		v.say(severityInfo, "Connection to ground station lost"+eventTab)
 	}
 }
 

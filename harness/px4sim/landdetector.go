@@ -19,7 +19,10 @@ func (v *vehicle) updateLandDetector() {
 			v.landed = false
 			v.landCandidate = -1
 			v.tookOff = true
-			v.say(severityInfo, "Takeoff detected")
+			v.say(severityInfo, "Takeoff detected"+eventTab)
+			// Commander::landDetectorUpdate: COM_HOME_EN sets home again
+			// when the take-off is detected (fact 5).
+			v.setHome()
 		}
 		return
 	}
@@ -32,7 +35,7 @@ func (v *vehicle) updateLandDetector() {
 			v.landedAt = v.now
 			v.landCandidate = -1
 			if v.armed {
-				v.say(severityInfo, "Landing detected")
+				v.say(severityInfo, "Landing detected"+eventTab)
 			}
 		}
 		return

@@ -44,12 +44,17 @@ type link struct {
 	partner *net.UDPAddr
 	seen    map[[2]uint8]bool // components heard on this link
 
-	// Encoding state, used only by the simulation goroutine.
-	buf bytes.Buffer
-	fw  *frame.Writer
-	sw  *streamwriter.Writer
+	// Encoding and STATUSTEXT state, used only by the simulation
+	// goroutine.
+	buf      bytes.Buffer
+	fw       *frame.Writer
+	sw       *streamwriter.Writer
+	heardGCS bool         // a MAV_TYPE_GCS heartbeat arrived on this link
+	lastGCS  int64        // simulated µs of the latest one
+	texts    []queuedText // this link's subscription to the vehicle's texts
+	textID   uint16       // id of the next STATUSTEXT this link sends
 
-	sent, dropped, received atomic.Uint64
+	sent, dropped, received, textsDropped atomic.Uint64
 }
 
 func newLink(name string, cfg LinkConfig, sysid uint8, streams *streamSet, logf func(string, ...any)) (*link, error) {

@@ -68,7 +68,7 @@ func (v *vehicle) buildMessage(id uint32) message.Message {
 		if !v.estimatorReady {
 			return nil
 		}
-		p := v.pos.add(v.noise)
+		p := v.estimated()
 		return &common.MessageLocalPositionNed{
 			TimeBootMs: v.timeBootMs(),
 			X:          float32(p.n), Y: float32(p.e), Z: float32(p.d),
@@ -116,11 +116,19 @@ func (v *vehicle) heartbeat() *common.MessageHeartbeat {
 	}
 }
 
+// sysStatus is SYS_STATUS. Its MAV_SYS_STATUS_PREARM_CHECK bit is present
+// and enabled always and healthy while the pre-arm checks pass for the
+// current mode: this is how a ground station sees that PX4 is ready, since
+// "Ready for takeoff!" never leaves its console (issue 18, fact 1).
 func (v *vehicle) sysStatus() *common.MessageSysStatus {
+	health := sysStatusSensors
+	if v.canArm() {
+		health |= common.MAV_SYS_STATUS_PREARM_CHECK
+	}
 	return &common.MessageSysStatus{
-		OnboardControlSensorsPresent: sysStatusSensors,
-		OnboardControlSensorsEnabled: sysStatusSensors,
-		OnboardControlSensorsHealth:  sysStatusSensors,
+		OnboardControlSensorsPresent: sysStatusSensors | common.MAV_SYS_STATUS_PREARM_CHECK,
+		OnboardControlSensorsEnabled: sysStatusSensors | common.MAV_SYS_STATUS_PREARM_CHECK,
+		OnboardControlSensorsHealth:  health,
 		Load:                         150,
 		VoltageBattery:               uint16(math.Round(v.battery.voltage() * 1000)),
 		CurrentBattery:               int16(math.Round(v.battery.current * 100)),
@@ -142,8 +150,16 @@ func (v *vehicle) landedState() common.MAV_LANDED_STATE {
 	return common.MAV_LANDED_STATE_IN_AIR
 }
 
-// reported is the estimated position: the true one plus sensor noise.
+// reported is the estimated position (see estimator.go), as PX4 reports it.
 func (v *vehicle) reported() (lat, lon, altAMSL float64) {
+	p := v.estimated()
+	lat, lon = v.origin.toGlobal(p.n, p.e)
+	return lat, lon, v.origin.alt - p.d
+}
+
+// gnss is the raw GNSS fix: the truth plus the receiver's noise, without
+// the estimator's height error.
+func (v *vehicle) gnss() (lat, lon, altAMSL float64) {
 	p := v.pos.add(v.noise)
 	lat, lon = v.origin.toGlobal(p.n, p.e)
 	return lat, lon, v.origin.alt - p.d
@@ -171,7 +187,7 @@ func (v *vehicle) globalPosition() *common.MessageGlobalPositionInt {
 }
 
 func (v *vehicle) gpsRaw() *common.MessageGpsRawInt {
-	lat, lon, alt := v.reported()
+	lat, lon, alt := v.gnss()
 	cog := math.Mod(math.Atan2(v.vel.e, v.vel.n)*180/math.Pi+360, 360)
 	return &common.MessageGpsRawInt{
 		TimeUsec:          uint64(v.now),

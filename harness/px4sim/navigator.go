@@ -27,7 +27,7 @@ type navigator struct {
 // It does not touch the user intention (see requestMode).
 func (v *vehicle) enterMode(m Mode) {
 	v.mode = m
-	here := vec3{v.pos.n, v.pos.e, math.Min(v.pos.d, 0)}
+	here := v.estimated()
 	switch m {
 	case ModeAutoTakeoff:
 		if !v.nav.takeoffOK {
@@ -45,7 +45,7 @@ func (v *vehicle) enterMode(m Mode) {
 // takeoffAltitude is navigator's take-off altitude (AMSL) for a requested
 // one: never below MIS_TAKEOFF_ALT above the current altitude.
 func (v *vehicle) takeoffAltitude(requested float64) float64 {
-	minAlt := v.altAMSL() + paramTakeoffMinAlt
+	minAlt := v.estAltAMSL() + paramTakeoffMinAlt
 	msg := fmt.Sprintf("Using minimum takeoff altitude: %.2f m", paramTakeoffMinAlt)
 	if math.IsNaN(requested) || math.IsInf(requested, 0) {
 		v.say(severityInfo, msg)
@@ -64,7 +64,8 @@ func (v *vehicle) takeoffAltitude(requested float64) float64 {
 // calculate_return_alt_from_cone_half_angle and starts climbing.
 func (v *vehicle) startRTL() {
 	home := v.home.pos
-	dist := math.Hypot(v.pos.n-home.n, v.pos.e-home.e)
+	est := v.estimated()
+	dist := math.Hypot(est.n-home.n, est.e-home.e)
 	homeAlt := -home.d // height of home above the origin
 	ret := homeAlt + paramRTLReturnAlt
 	if dist <= paramAcceptRad {
@@ -76,11 +77,11 @@ func (v *vehicle) startRTL() {
 		}
 		ret = math.Max(ret, homeAlt+2*paramAcceptRad)
 	}
-	ret = math.Max(ret, -v.pos.d)
+	ret = math.Max(ret, -est.d)
 	v.nav.rtlD = -ret
 	v.nav.rtlDescD = -math.Min(homeAlt+paramRTLDescendAlt, ret)
 	v.nav.rtlPhase = rtlClimb
-	v.nav.target = vec3{v.pos.n, v.pos.e, v.nav.rtlD}
+	v.nav.target = vec3{est.n, est.e, v.nav.rtlD}
 	if v.landed {
 		v.nav.rtlPhase = rtlLand
 	}
@@ -100,8 +101,10 @@ func landSpeed(agl float64) float64 {
 }
 
 // navigate produces the setpoint for the current mode and advances the
-// mode's own transitions (take-off complete, RTL phases).
+// mode's own transitions (take-off complete, RTL phases), from the
+// estimated position, as PX4's navigator does.
 func (v *vehicle) navigate() setpoint {
+	est := v.estimated()
 	hold := setpoint{target: v.nav.target, holdZ: true, vxyMax: paramXYCruise, vUp: paramZUp, vDown: paramZDown}
 	if !v.armed {
 		return setpoint{idle: true}
@@ -110,7 +113,7 @@ func (v *vehicle) navigate() setpoint {
 	case ModeAutoTakeoff:
 		sp := hold
 		sp.vUp = paramTakeoffSpeed
-		if !v.landed && math.Abs(v.pos.d-v.nav.takeoffD) < paramAltAcceptRad {
+		if !v.landed && math.Abs(est.d-v.nav.takeoffD) < paramAltAcceptRad {
 			// Take-off complete: PX4 switches to Hold at the take-off
 			// position.
 			target := v.nav.target
@@ -122,9 +125,9 @@ func (v *vehicle) navigate() setpoint {
 		if v.landed {
 			return setpoint{idle: true}
 		}
-		return setpoint{target: v.nav.target, vz: landSpeed(-v.pos.d), vxyMax: paramXYCruise}
+		return setpoint{target: v.nav.target, vz: landSpeed(-est.d), vxyMax: paramXYCruise}
 	case ModeAutoRTL:
-		return v.navigateRTL()
+		return v.navigateRTL(est)
 	default:
 		if v.landed {
 			return setpoint{idle: true}
@@ -133,7 +136,7 @@ func (v *vehicle) navigate() setpoint {
 	}
 }
 
-func (v *vehicle) navigateRTL() setpoint {
+func (v *vehicle) navigateRTL(est vec3) setpoint {
 	if v.landed && (v.nav.rtlPhase == rtlLand || !v.tookOff) {
 		return setpoint{idle: true}
 	}
@@ -142,21 +145,21 @@ func (v *vehicle) navigateRTL() setpoint {
 	switch v.nav.rtlPhase {
 	case rtlClimb:
 		sp.target = vec3{v.nav.target.n, v.nav.target.e, v.nav.rtlD}
-		if v.pos.d <= v.nav.rtlD+0.5 {
+		if est.d <= v.nav.rtlD+0.5 {
 			v.nav.rtlPhase = rtlReturn
 		}
 	case rtlReturn:
 		sp.target = vec3{home.n, home.e, v.nav.rtlD}
-		if math.Hypot(v.pos.n-home.n, v.pos.e-home.e) < paramAcceptRad {
+		if math.Hypot(est.n-home.n, est.e-home.e) < paramAcceptRad {
 			v.nav.rtlPhase = rtlDescend
 		}
 	case rtlDescend:
 		sp.target = vec3{home.n, home.e, v.nav.rtlDescD}
-		if v.pos.d >= v.nav.rtlDescD-0.5 {
+		if est.d >= v.nav.rtlDescD-0.5 {
 			v.nav.rtlPhase = rtlLand
 		}
 	default:
-		return setpoint{target: vec3{home.n, home.e, 0}, vz: landSpeed(home.d - v.pos.d), vxyMax: paramXYCruise}
+		return setpoint{target: vec3{home.n, home.e, 0}, vz: landSpeed(home.d - est.d), vxyMax: paramXYCruise}
 	}
 	return sp
 }

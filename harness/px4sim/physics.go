@@ -44,12 +44,15 @@ func (v *vehicle) updateDisturbances(dt float64) {
 	v.noise.n += -v.noise.n*dt/noiseTau + kxy*v.noiseRand.NormFloat64()
 	v.noise.e += -v.noise.e*dt/noiseTau + kxy*v.noiseRand.NormFloat64()
 	v.noise.d += -v.noise.d*dt/noiseTau + kz*v.noiseRand.NormFloat64()
+
+	v.updateEstimator(dt)
 }
 
 // integrate applies the setpoint for one step.
 func (v *vehicle) integrate(sp setpoint, dt float64) {
 	prevRoll, prevPitch, prevYaw := v.roll, v.pitch, v.yaw
 
+	v.lifting = v.armed && !(sp.idle && v.landed)
 	switch {
 	case !v.armed && v.pos.d < 0:
 		// Disarmed in the air (only a forced disarm does that): it falls.
@@ -80,15 +83,17 @@ func (v *vehicle) integrate(sp setpoint, dt float64) {
 	v.yawRate = wrapPi(v.yaw-prevYaw) / dt
 }
 
-// control is the position and velocity loop.
+// control is the position and velocity loop. Like PX4's, it acts on the
+// estimated position: the setpoints are in the estimate's frame.
 func (v *vehicle) control(sp setpoint, dt float64) {
+	est := v.estimated()
 	// Horizontal velocity command towards the target, limited in norm.
-	cmd := vec3{gainXY * (sp.target.n - v.pos.n), gainXY * (sp.target.e - v.pos.e), 0}
+	cmd := vec3{gainXY * (sp.target.n - est.n), gainXY * (sp.target.e - est.e), 0}
 	if h := cmd.horizontalNorm(); h > sp.vxyMax && h > 0 {
 		cmd = cmd.scale(sp.vxyMax / h)
 	}
 	if sp.holdZ {
-		cmd.d = clamp(gainZ*(sp.target.d-v.pos.d), -sp.vUp, sp.vDown)
+		cmd.d = clamp(gainZ*(sp.target.d-est.d), -sp.vUp, sp.vDown)
 	} else {
 		cmd.d = sp.vz
 	}

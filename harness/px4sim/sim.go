@@ -44,7 +44,6 @@ type Sim struct {
 	closed  bool
 
 	dueBuf []uint32
-	textID uint16 // next STATUSTEXT id
 }
 
 // New creates a vehicle and binds its links; Start runs it.
@@ -194,36 +193,19 @@ func (s *Sim) advance(n int) {
 	s.mu.Unlock()
 }
 
-// flushTexts sends queued STATUSTEXTs on every link, as PX4 does.
+// flushTexts hands the vehicle's new texts to every link's subscription
+// and lets each link send what its ground station may see (fact 2, see
+// statustext.go).
 func (s *Sim) flushTexts() {
+	now := s.veh.now
 	for _, t := range s.veh.takeTexts() {
-		for _, msg := range s.statustextChunks(t) {
-			for _, l := range s.links {
-				l.send(msg)
-			}
+		for _, l := range s.links {
+			l.queueText(t, now)
 		}
 	}
-}
-
-// statusTextLen is the size of STATUSTEXT.text.
-const statusTextLen = 50
-
-// statustextChunks splits a text into STATUSTEXTs exactly like PX4's
-// STATUSTEXT stream: every text takes the next id (starting at 0), a text
-// longer than 50 characters is sent as chunks with increasing chunk_seq,
-// and no terminating chunk follows a text that fills its chunks exactly.
-func (s *Sim) statustextChunks(t statusText) []*common.MessageStatustext {
-	sev := common.MAV_SEVERITY(t.severity)
-	id := s.textID
-	s.textID++
-	var out []*common.MessageStatustext
-	rest := t.text
-	for seq := uint8(0); len(rest) > 0; seq++ {
-		n := min(len(rest), statusTextLen)
-		out = append(out, &common.MessageStatustext{Severity: sev, Text: rest[:n], Id: id, ChunkSeq: seq})
-		rest = rest[n:]
+	for _, l := range s.links {
+		l.flushTexts(now)
 	}
-	return out
 }
 
 // handle processes one received frame.
@@ -233,6 +215,7 @@ func (s *Sim) handle(in inbound) {
 	switch m := fr.GetMessage().(type) {
 	case *common.MessageHeartbeat:
 		if m.Type == common.MAV_TYPE_GCS {
+			in.link.gcsHeartbeat(s.veh.now)
 			s.veh.gcsHeartbeat()
 		}
 	case *common.MessageCommandLong:
@@ -256,7 +239,7 @@ func (s *Sim) handle(in inbound) {
 			c.p[2] = float64(m.CustomMode >> 24 & 0xff)
 			results := s.veh.handleCommand(c)
 			s.flushTexts()
-			s.ack(c, results[len(results)-1])
+			s.ackCommander(c, results[len(results)-1])
 		}
 	case *common.MessageTimesync:
 		if m.Tc1 == 0 {
@@ -291,9 +274,12 @@ func (s *Sim) fromCommandInt(m *common.MessageCommandInt, fr frame.Frame) comman
 	return c
 }
 
-// command executes a command and acknowledges it.
+// command executes a command and acknowledges it. The MAVLink module's
+// own commands are answered by the receiving link; commander's go through
+// PX4's vehicle_command_ack topic (see ackCommander).
 func (s *Sim) command(l *link, c command) {
 	var results []uint8
+	module := true
 	switch c.id {
 	case cmdSetMessageInterval:
 		id := uint32(c.p[0])
@@ -324,24 +310,39 @@ func (s *Sim) command(l *link, c command) {
 		l.send(msg)
 		results = []uint8{resultAccepted}
 	default:
+		module = false
 		results = s.veh.handleCommand(c)
 	}
 	s.flushTexts()
 	for _, r := range results {
-		s.ack(c, r)
+		if module {
+			l.send(ackMessage(c, r))
+		} else {
+			s.ackCommander(c, r)
+		}
 	}
 }
 
-// ack sends a COMMAND_ACK on every link, as PX4 does.
-func (s *Sim) ack(c command, result uint8) {
-	msg := &common.MessageCommandAck{
+// ackMessage is the COMMAND_ACK for c, addressed to its sender.
+func ackMessage(c command, result uint8) *common.MessageCommandAck {
+	return &common.MessageCommandAck{
 		Command:         common.MAV_CMD(c.id),
 		Result:          common.MAV_RESULT(result),
 		TargetSystem:    c.sourceSystem,
 		TargetComponent: c.sourceComponent,
 	}
+}
+
+// ackCommander sends commander's COMMAND_ACK for c the way PX4 v1.16 does
+// (issue 18, fact 3): only on a link where the command's sender, system
+// and component, has been heard, which is the link the command came in on.
+// An observer on another link sees no acks.
+func (s *Sim) ackCommander(c command, result uint8) {
+	msg := ackMessage(c, result)
 	for _, l := range s.links {
-		l.send(msg)
+		if l.componentWasSeen(c.sourceSystem, c.sourceComponent) {
+			l.send(msg)
+		}
 	}
 }
 
@@ -363,6 +364,9 @@ func (s *Sim) forward(in inbound) {
 // LinkStats counts a link's datagrams.
 type LinkStats struct {
 	Sent, Dropped, Received uint64
+	// TextsDropped counts texts that went stale (older than 5 s) in the
+	// link's queue because no ground station was connected to it.
+	TextsDropped uint64
 }
 
 // GCSStats are the GCS link's counters.
@@ -372,5 +376,5 @@ func (s *Sim) GCSStats() LinkStats { return s.gcs.stats() }
 func (s *Sim) APIStats() LinkStats { return s.api.stats() }
 
 func (l *link) stats() LinkStats {
-	return LinkStats{Sent: l.sent.Load(), Dropped: l.dropped.Load(), Received: l.received.Load()}
+	return LinkStats{Sent: l.sent.Load(), Dropped: l.dropped.Load(), Received: l.received.Load(), TextsDropped: l.textsDropped.Load()}
 }

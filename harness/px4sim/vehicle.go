@@ -36,6 +36,13 @@ const (
 	severityInfo     = 6
 )
 
+// eventTab ends the texts PX4's commander also sends as events
+// (mavlink_log_info(&_mavlink_log_pub, "Takeoff detected\t") followed by
+// events::send): the tab tells a ground station that understands events
+// to skip the text copy. It goes out on the wire as it is (issue 18,
+// fact 4), so a client that shows or stores texts must strip it.
+const eventTab = "\t"
+
 // statusText is a STATUSTEXT the vehicle emits.
 type statusText struct {
 	severity uint8
@@ -67,6 +74,8 @@ type vehicle struct {
 	rollRate, pitchRate, yawRate float64
 	wind                         vec3 // horizontal disturbance, m/s²
 	noise                        vec3 // position sensor error, m
+	est                          estimator
+	lifting                      bool // the motors produce lift (armed and not idling on the ground)
 
 	// Commander.
 	mode            Mode
@@ -78,7 +87,7 @@ type vehicle struct {
 	landCandidate   int64 // when the touch-down conditions started; -1 none
 	landedAt        int64
 	estimatorReady  bool
-	readyAnnounced  bool
+	readyPrinted    bool // "Ready for takeoff!" went to the console
 	home            homePosition
 
 	nav     navigator
@@ -90,6 +99,9 @@ type vehicle struct {
 }
 
 func newVehicle(cfg Config) *vehicle {
+	// Per-vehicle constants come from their own stream, so that adding one
+	// never shifts the wind or noise sequences.
+	constants := rand.New(rand.NewPCG(cfg.Seed, 0x636f6e73))
 	v := &vehicle{
 		cfg:             cfg,
 		origin:          newGeoOrigin(cfg.Home),
@@ -100,6 +112,7 @@ func newVehicle(cfg Config) *vehicle {
 		landed:          true,
 		landCandidate:   -1,
 		battery:         newBattery(),
+		est:             estimator{groundEffect: groundEffectMin + (groundEffectMax-groundEffectMin)*constants.Float64()},
 	}
 	v.link.lost = true // like PX4's commander, which boots with gcs_connection_lost set
 	return v
@@ -136,16 +149,20 @@ func (v *vehicle) step() {
 }
 
 // updateReadiness models the estimator converging: from then on the
-// position is valid, home is set, and once the arming checks pass PX4 says
-// "Ready for takeoff!".
+// position is valid, home is set, and once the arming checks pass PX4
+// prints "Ready for takeoff!". It prints it on its console only
+// (Commander::checkAndInformReadyForTakeoff, SITL builds), never as a
+// STATUSTEXT (issue 18, fact 1): a ground station sees readiness as the
+// MAV_SYS_STATUS_PREARM_CHECK bit in SYS_STATUS, which turns on at the same
+// moment (see sysStatus).
 func (v *vehicle) updateReadiness() {
 	if !v.estimatorReady && v.now >= us(v.cfg.ReadyDelay) {
 		v.estimatorReady = true
 		v.setHome()
 	}
-	if v.estimatorReady && !v.readyAnnounced && v.gcsCheckPasses() {
-		v.readyAnnounced = true
-		v.say(severityInfo, "Ready for takeoff!")
+	if v.estimatorReady && !v.readyPrinted && v.gcsCheckPasses() {
+		v.readyPrinted = true
+		v.cfg.Logf("px4sim: system %d: INFO  [commander] Ready for takeoff!", v.cfg.SystemID)
 	}
 }
 
@@ -155,8 +172,12 @@ func (v *vehicle) gcsCheckPasses() bool {
 	return v.cfg.Failsafe.DataLinkLossAction == FailsafeNone || !v.link.lost
 }
 
+// setHome is HomePosition::setHomePosition: home is where the vehicle
+// estimates it is, so it carries the estimate's error (fact 5). PX4 calls
+// it when the estimate first becomes valid, at arming and when it detects
+// the take-off.
 func (v *vehicle) setHome() {
-	v.home = homePosition{valid: true, pos: vec3{v.pos.n, v.pos.e, 0}}
+	v.home = homePosition{valid: true, pos: v.estimated()}
 }
 
 // altAMSL is the true altitude above mean sea level.
@@ -167,16 +188,21 @@ func (v *vehicle) altAMSL() float64 { return v.origin.alt - v.pos.d }
 // over MAVLink (package mavobserver) so that they also work against real
 // PX4.
 type State struct {
-	SimTime   time.Duration
-	Mode      Mode
-	Armed     bool
-	Landed    bool
-	Ready     bool
-	Failsafe  bool
-	Lat, Lon  float64 // degrees
-	AltAMSL   float64 // m
-	AltRel    float64 // m above home
-	North     float64 // m from the boot position
+	SimTime  time.Duration
+	Mode     Mode
+	Armed    bool
+	Landed   bool
+	Ready    bool // the pre-arm checks pass ("Ready for takeoff!" was printed)
+	Failsafe bool
+	Lat, Lon float64 // degrees, true
+	AltAMSL  float64 // m, true
+	// AltRel is the estimated altitude above the estimated home: what the
+	// vehicle reports as GLOBAL_POSITION_INT.relative_alt (less its fast
+	// sensor noise).
+	AltRel float64
+	// AGL is the true height above the (flat) ground.
+	AGL       float64
+	North     float64 // m from the boot position, true
 	East      float64
 	Down      float64
 	Battery   float64 // remaining, 0..1
@@ -190,12 +216,13 @@ func (v *vehicle) state() State {
 		Mode:      v.mode,
 		Armed:     v.armed,
 		Landed:    v.landed,
-		Ready:     v.readyAnnounced,
+		Ready:     v.readyPrinted,
 		Failsafe:  v.fs.active,
 		Lat:       lat,
 		Lon:       lon,
 		AltAMSL:   v.altAMSL(),
-		AltRel:    v.home.pos.d - v.pos.d,
+		AltRel:    v.home.pos.d - (v.pos.d - v.altError()),
+		AGL:       -v.pos.d,
 		North:     v.pos.n,
 		East:      v.pos.e,
 		Down:      v.pos.d,

@@ -86,7 +86,7 @@ func TestSameSeedAndCommandsGiveTheSameTrajectory(t *testing.T) {
 	if maxUp < 14 || maxEast < 28 || math.Abs(last.d) > 0.2 || math.Hypot(last.n, last.e) > 1 {
 		t.Errorf("unexpected flight: max up %.1f, max east %.1f, end %+v", maxUp, maxEast, last)
 	}
-	if ta[len(ta)-1] != "Disarmed by landing" {
+	if ta[len(ta)-1] != "Disarmed by landing\t" {
 		t.Errorf("last text %q", ta[len(ta)-1])
 	}
 }
@@ -137,20 +137,77 @@ func TestStreamBudgetThinsFastestStreamsFirst(t *testing.T) {
 	}
 }
 
-func TestStatusTextsAreNumberedAndChunkedLikePX4(t *testing.T) {
-	s := &Sim{}
-	if c := s.statustextChunks(statusText{text: "short"}); len(c) != 1 || c[0].Id != 0 || c[0].Text != "short" {
+func TestStatusTextsAreChunkedLikePX4(t *testing.T) {
+	if c := chunkStatusText(0, statusText{text: "short"}); len(c) != 1 || c[0].Id != 0 || c[0].Text != "short" {
 		t.Errorf("first text %+v", c)
 	}
-	long := "Arming denied: Resolve system health failures first"
-	chunks := s.statustextChunks(statusText{severity: severityCritical, text: long})
+	// Fact 4: commander's text ends in a tab and takes two chunks.
+	long := "Arming denied: Resolve system health failures first\t"
+	chunks := chunkStatusText(1, statusText{severity: severityCritical, text: long})
 	if len(chunks) != 2 || chunks[0].Text+chunks[1].Text != long || chunks[0].Id != 1 ||
-		chunks[1].Id != 1 || chunks[0].ChunkSeq != 0 || chunks[1].ChunkSeq != 1 {
+		chunks[1].Id != 1 || chunks[0].ChunkSeq != 0 || chunks[1].ChunkSeq != 1 || chunks[1].Text != "t\t" {
 		t.Errorf("chunks %+v", chunks)
 	}
 	// PX4 sends no terminator after a text that fills its chunks exactly.
-	if c := s.statustextChunks(statusText{text: string(make([]byte, 100))}); len(c) != 2 || c[0].Id != 2 {
+	if c := chunkStatusText(2, statusText{text: string(make([]byte, 100))}); len(c) != 2 || c[0].Id != 2 {
 		t.Errorf("100 characters in %d chunks", len(c))
+	}
+}
+
+// TestFact5AltitudeReadsLikePX4s flies the model (no I/O, deterministic)
+// for 30 seeds the way the scenarios do: a minute on the ground, arm, take
+// off to 10 m above the arming home, hover 30 s, land. Against the
+// numbers issue 18 reports from PX4 v1.16.0 (fact 5): the relative
+// altitude on the ground wandered between -0.7 and +1.06 m, take-offs to
+// 10 m peaked at 10.14-10.52 m, and a landed vehicle read 0.503 m.
+func TestFact5AltitudeReadsLikePX4s(t *testing.T) {
+	nan := math.NaN()
+	var groundLo, groundHi, peakLo, peakHi, landedSum float64 = 0, 0, 99, 0, 0
+	above := 0 // peaks beyond the old ±0.5 m tolerance
+	const seeds = 30
+	for seed := uint64(1); seed <= seeds; seed++ {
+		cfg, _ := Config{Seed: seed}.withDefaults()
+		v := newVehicle(cfg)
+		rel := func() float64 { return float64(v.globalPosition().RelativeAlt) / 1000 }
+		for range 60 * 250 {
+			v.step()
+			if v.estimatorReady {
+				groundLo, groundHi = math.Min(groundLo, rel()), math.Max(groundHi, rel())
+			}
+		}
+		v.handleCommand(command{id: cmdComponentArm, p: [7]float64{1}})
+		armHome := float64(v.globalPosition().Alt-v.globalPosition().RelativeAlt) / 1000
+		v.handleCommand(command{id: cmdNavTakeoff, p: [7]float64{0, 0, 0, nan, nan, nan, armHome + 10}})
+		peak := 0.0
+		for range 45 * 250 {
+			v.step()
+			peak = math.Max(peak, rel())
+		}
+		v.handleCommand(command{id: cmdNavLand})
+		for i := 0; i < 60*250 && v.armed; i++ {
+			v.step()
+		}
+		if v.armed {
+			t.Fatalf("seed %d: still armed a minute after LAND", seed)
+		}
+		peakLo, peakHi = math.Min(peakLo, peak), math.Max(peakHi, peak)
+		if peak > 10.5 {
+			above++
+		}
+		landedSum += rel()
+	}
+	t.Logf("ground %.2f..%.2f m, peaks %.2f..%.2f m (%d above 10.5), landed mean %.2f m", groundLo, groundHi, peakLo, peakHi, above, landedSum/seeds)
+	if groundLo > -0.3 || groundHi < 0.5 || groundLo < -1.3 || groundHi > 1.5 {
+		t.Errorf("on the ground the relative altitude spanned %.2f..%.2f m, want a wander like PX4's -0.7..+1.06", groundLo, groundHi)
+	}
+	if peakLo < 10.05 || peakHi > 10.75 {
+		t.Errorf("take-offs to 10 m peaked at %.2f..%.2f m, want about PX4's 10.14..10.52", peakLo, peakHi)
+	}
+	if above == 0 {
+		t.Error("no take-off peaked beyond 10.5 m: the ±0.5 m tolerance PX4 broke would still hold")
+	}
+	if mean := landedSum / seeds; mean < 0.1 || mean > 0.6 {
+		t.Errorf("landed vehicles read %.2f m on average, want above zero like PX4's 0.503", mean)
 	}
 }
 

@@ -15,8 +15,10 @@
 // PX4_SIM_SPEED_FACTOR set. Its MAVLink ports are PX4's, offset by N: the
 // GCS link on 18570+N sending to 14550, the API link on 14580+N sending to
 // 14540+N, and its system id is N+1. The launcher waits until the vehicle
-// is ready the way a ground station can tell: a HEARTBEAT and the
-// "Ready for takeoff!" STATUSTEXT, which PX4 sends once its estimator has
-// converged. Close kills the whole process group and removes the working
-// directory.
+// is ready the way a ground station can tell: a HEARTBEAT and a SYS_STATUS
+// whose MAV_SYS_STATUS_PREARM_CHECK bit says the pre-arm checks pass. PX4
+// v1.16 prints "Ready for takeoff!" on its console only, at the same
+// moment, never as a STATUSTEXT (issue 18, fact 1); a wait that times out
+// says what was missing. Close kills the whole process group and removes
+// the working directory.
 package px4sitl

@@ -201,6 +201,8 @@ func (l *Launcher) Start(ctx context.Context, n int) (*Instance, error) {
 	if err := waiter.Wait(wctx, inst.SystemID); err != nil {
 		if p.Exited() {
 			err = fmt.Errorf("px4sitl: px4 exited before it was ready (%v); see %s: %w", p.Err(), p.LogPath, err)
+		} else {
+			err = fmt.Errorf("%w; px4's console log: %s", err, p.LogPath)
 		}
 		inst.Close()
 		return nil, err

@@ -101,10 +101,10 @@ func TestReadyWaitRecognisesTheSimulatorsReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The simulator publishes its State after a tick's batch of steps, so
-	// the snapshot may trail the "Ready for takeoff!" already on the wire by
-	// a tick (2 ms). A wait that returned early, at the first heartbeat,
-	// would be 5 simulated seconds (0.5 s here) ahead of readiness, far
-	// beyond this allowance.
+	// the snapshot may trail the pre-arm bit already on the wire by a tick
+	// (2 ms). A wait that returned early, at the first heartbeat, would be
+	// 4.7 simulated seconds (0.47 s here) ahead of readiness, far beyond
+	// this allowance.
 	gomega.NewWithT(t).Eventually(func() bool { return sim.State().Ready }).
 		WithTimeout(100*time.Millisecond).WithPolling(time.Millisecond).
 		Should(gomega.BeTrue(), "the wait returned before the vehicle was ready")
@@ -133,13 +133,15 @@ func TestReadyWaitSaysWhatIsMissing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	err = w.Wait(ctx, 1)
-	if err == nil || !strings.Contains(err.Error(), "heartbeat seen: true") || !strings.Contains(err.Error(), `"Ready for takeoff" seen: false`) {
-		t.Fatalf("Wait on a vehicle that never gets ready: %v", err)
+	for _, want := range []string{"pre-arm checks do not pass", "MAV_SYS_STATUS_PREARM_CHECK", "heartbeat seen: true", "SYS_STATUS seen: true", "pre-arm checks passing: false"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Wait on a vehicle that never gets ready: %v, want it to say %q", err, want)
+		}
 	}
 	// A wrong system id never matches.
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel2()
-	if err := w.Wait(ctx2, 9); err == nil || !strings.Contains(err.Error(), "heartbeat seen: false") {
+	if err := w.Wait(ctx2, 9); err == nil || !strings.Contains(err.Error(), "no HEARTBEAT") || !strings.Contains(err.Error(), "heartbeat seen: false") {
 		t.Fatalf("Wait for system 9: %v", err)
 	}
 }

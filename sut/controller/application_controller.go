@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	"github.com/wasmbed/wasmbed/firmware/apps"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/module"
 )
@@ -123,7 +123,7 @@ func (r *ApplicationReconciler) selectTargets(ctx context.Context, app *wasmbedv
 	}
 	pages := int64(app.Spec.Limits.MaxMemoryPages)
 	if pages == 0 {
-		pages = apps.DefaultMaxMemoryPages
+		pages = abi.DefaultMaxMemoryPages
 	}
 	need := resource.NewQuantity(pages*64*1024, resource.BinarySI)
 	// A module that is invalid under every feature says nothing about
@@ -144,7 +144,7 @@ func (r *ApplicationReconciler) selectTargets(ctx context.Context, app *wasmbedv
 		if judgeFeatures && len(d.Spec.Capabilities.WasmFeatures) > 0 {
 			if err := r.validate(ctx, data, digest, d.Spec.Capabilities.WasmFeatures); err != nil {
 				msg := err.Error()
-				var ae *apps.Error
+				var ae *abi.Error
 				if errors.As(err, &ae) {
 					msg = ae.Message
 				}

@@ -9,10 +9,10 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/wasmbed/wasmbed/firmware/abi"
-	"github.com/wasmbed/wasmbed/firmware/apps"
+	"github.com/wasmbed/wasmbed/sut/abi"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // appSync converges each connected device's apps to its assignment. The
@@ -38,7 +38,9 @@ type deviceApps struct {
 }
 
 type failure struct {
-	digest, reason, message string
+	digest  string
+	reason  refusal.Reason
+	message string
 }
 
 const appWorkers = 16
@@ -237,9 +239,9 @@ func (a *appSync) deploy(ctx context.Context, s *session, dev *wasmbedv1.Device,
 		features[i] = string(f)
 	}
 	if err := a.modules.validate(ctx, module, d.digest, features); err != nil {
-		a.fail(s, d.app.Name, d.digest, apps.ReasonOf(err), err.Error())
-		a.g.metrics.deploys.WithLabelValues(abi.ReasonInvalidModule).Inc()
-		a.g.metrics.refuse("deploy", abi.ReasonInvalidModule)
+		a.fail(s, d.app.Name, d.digest, abi.ReasonOf(err), err.Error())
+		a.g.metrics.deploys.WithLabelValues(string(abi.ReasonInvalidModule)).Inc()
+		a.g.metrics.refuse(refusal.StageDeploy, abi.ReasonInvalidModule)
 		a.g.log.Info("deploy refused", "device", s.device, "app", d.app.Name, "reason", abi.ReasonInvalidModule, "message", err.Error())
 		return nil
 	}
@@ -263,9 +265,10 @@ func (a *appSync) deploy(ctx context.Context, s *session, dev *wasmbedv1.Device,
 
 func (a *appSync) deployMessage(dev *wasmbedv1.Device, d desiredApp, module []byte) *protocol.Deploy {
 	spec := d.app.Spec
-	lim := protocol.AppLimits{MaxMemoryPages: uint32(spec.Limits.MaxMemoryPages), MaxExecutionMs: 1000, MaxRestarts: 5}
+	lim := protocol.AppLimits{MaxMemoryPages: uint32(spec.Limits.MaxMemoryPages),
+		MaxExecutionMs: uint64(abi.DefaultMaxExecution.Milliseconds()), MaxRestarts: abi.DefaultMaxRestarts}
 	if lim.MaxMemoryPages == 0 {
-		lim.MaxMemoryPages = apps.DefaultMaxMemoryPages
+		lim.MaxMemoryPages = abi.DefaultMaxMemoryPages
 	}
 	if spec.Limits.MaxExecutionTime != nil {
 		lim.MaxExecutionMs = uint64(spec.Limits.MaxExecutionTime.Milliseconds())
@@ -308,7 +311,7 @@ func (a *appSync) deployMessage(dev *wasmbedv1.Device, d desiredApp, module []by
 // fail records that an app's digest could not be deployed, so the Device
 // status (and from it the Application's) says why, and the gateway does not
 // resend it until something changes.
-func (a *appSync) fail(s *session, app, digest, reason, message string) {
+func (a *appSync) fail(s *session, app, digest string, reason refusal.Reason, message string) {
 	st := a.state(s)
 	a.mu.Lock()
 	st.failed[app] = failure{digest: digest, reason: reason, message: message}
@@ -326,8 +329,8 @@ func (a *appSync) deployResult(s *session, r *protocol.DeployResult) {
 		a.mu.Unlock()
 		a.g.metrics.deploys.WithLabelValues("ok").Inc()
 	} else {
-		a.g.metrics.deploys.WithLabelValues(r.Reason).Inc()
-		a.g.metrics.refuse("deploy", r.Reason)
+		a.g.metrics.deploys.WithLabelValues(string(r.Reason)).Inc()
+		a.g.metrics.refuse(refusal.StageDeploy, r.Reason)
 		a.g.log.Info("device refused app", "device", s.device, "app", r.App, "reason", r.Reason, "message", r.Message)
 		a.fail(s, r.App, r.Digest, r.Reason, r.Message)
 	}
@@ -365,7 +368,7 @@ func (a *appSync) statusApps(s *session) []protocol.AppStatus {
 			out = append(out, protocol.AppStatus{Name: name, Digest: f.digest, State: string(wasmbedv1.AppFailed), Reason: f.reason, LastError: f.message})
 		}
 	}
-	return a.g.vehicles.annotate(s.device, out)
+	return a.g.vehicles.Annotate(s.device, out)
 }
 
 // published routes an app's message to every connected device running an

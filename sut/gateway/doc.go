@@ -18,6 +18,10 @@
 // devices Unreachable, the way the node lifecycle controller treats nodes.
 //
 // Every refusal — at the TCP, TLS, frame or message level — is logged with
-// a stable reason code (see sut/protocol/reasons.go and reasons.go here) and
-// counted in a Prometheus counter carrying the same code.
+// a stable reason code (sut/protocol/reasons.go, sut/refusal) and counted
+// in a Prometheus counter carrying the same code and the stage that
+// refused (refusal.Stage).
+//
+// The MAVLink bridge to the devices' vehicles is its own package,
+// sut/vehiclebridge; vehicles.go connects it to the gateway.
 package gateway

@@ -20,6 +20,7 @@ import (
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/pki"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // handleEnrollment serves a connection that presented a bootstrap
@@ -32,9 +33,9 @@ func (g *Gateway) handleEnrollment(ctx context.Context, conn *protocol.Conn, p *
 			// A client that completes the handshake and then says nothing
 			// holds a connection slot: refused and counted like a slow
 			// handshake, not dropped silently.
-			g.metrics.refuse("enrollment", ReasonFirstMessageTimeout)
-			g.log.Info("enrollment refused", "reason", ReasonFirstMessageTimeout, "source", source, "waited", g.opts.HandshakeTimeout)
-			sendError(conn, 0, ReasonFirstMessageTimeout, "no enrolment request within the handshake timeout")
+			g.metrics.refuse(refusal.StageEnrollment, refusal.ReasonFirstMessageTimeout)
+			g.log.Info("enrollment refused", "reason", refusal.ReasonFirstMessageTimeout, "source", source, "waited", g.opts.HandshakeTimeout)
+			sendError(conn, 0, refusal.ReasonFirstMessageTimeout, "no enrolment request within the handshake timeout")
 			return
 		}
 		g.frameError(conn, err, source, "")
@@ -46,7 +47,7 @@ func (g *Gateway) handleEnrollment(ctx context.Context, conn *protocol.Conn, p *
 		if m.Type() == protocol.TypeHello {
 			reason = protocol.ReasonNotEnrolled
 		}
-		g.metrics.refuse("session", reason)
+		g.metrics.refuse(refusal.StageSession, reason)
 		g.log.Info("message refused", "reason", reason, "source", source, "type", m.Type().String())
 		sendError(conn, env.ID, reason, "a self-signed certificate can only enrol; present the certificate issued at enrolment to open a session")
 		return
@@ -63,12 +64,12 @@ func (g *Gateway) enroll(ctx context.Context, req *protocol.EnrollRequest, p *pe
 	name, cert, err := g.enrollSteps(ctx, req, p, source)
 	if err != nil {
 		reason, msg := reasonOf(err, protocol.ReasonInternalError), err.Error()
-		var r *refusal
+		var r *refusedError
 		if errors.As(err, &r) {
 			msg = r.msg
 		}
-		g.metrics.enrollments.WithLabelValues(reason).Inc()
-		g.metrics.refuse("enrollment", reason)
+		g.metrics.enrollments.WithLabelValues(string(reason)).Inc()
+		g.metrics.refuse(refusal.StageEnrollment, reason)
 		g.log.Info("enrollment refused", "reason", reason, "source", source, "device", name, "message", msg)
 		return &protocol.EnrollResponse{Reason: reason, Message: msg, DeviceName: name}
 	}
@@ -113,7 +114,7 @@ func (g *Gateway) enrollSteps(ctx context.Context, req *protocol.EnrollRequest, 
 		return deviceNameOf(dev), nil, err
 	}
 	if dev.Spec.Revoked {
-		return dev.Name, nil, refuse(ReasonDeviceRevoked, "Device %s is revoked", dev.Name)
+		return dev.Name, nil, refuse(refusal.ReasonDeviceRevoked, "Device %s is revoked", dev.Name)
 	}
 	if ref := dev.Spec.GatewayRef; ref != nil && ref.Name != g.opts.Name {
 		return dev.Name, nil, refuse(protocol.ReasonWrongGateway, "Device %s is pinned to gateway %s", dev.Name, ref.Name)

@@ -18,15 +18,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
 
+	"github.com/wasmbed/wasmbed/sut/api/scheme"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/pki"
+	"github.com/wasmbed/wasmbed/sut/vehiclebridge"
 )
 
 // Options configure a gateway process.
@@ -80,14 +80,6 @@ func (o *Options) defaults() {
 	}
 }
 
-// Scheme is the gateway's view of the API.
-var Scheme = func() *runtime.Scheme {
-	s := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(s)
-	_ = wasmbedv1.AddToScheme(s)
-	return s
-}()
-
 // Gateway serves devices.
 type Gateway struct {
 	opts    Options
@@ -106,7 +98,7 @@ type Gateway struct {
 	limiter  *sourceLimiter
 	waiters  *enrollWaiters
 	apps     *appSync
-	vehicles *vehicleBridge
+	vehicles *vehiclebridge.Bridge
 	sessions sync.WaitGroup
 	started  time.Time
 }
@@ -126,7 +118,7 @@ func New(opts Options) (*Gateway, error) {
 	// and fairness protects it.
 	cfg.QPS, cfg.Burst = 500, 1000
 	cl, err := cluster.New(cfg, func(o *cluster.Options) {
-		o.Scheme = Scheme
+		o.Scheme = scheme.Scheme
 		o.Cache.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
 		o.Cache.ByObject = map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {Field: fields.OneTermEqualSelector("metadata.name", opts.CASecret)},
@@ -184,7 +176,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	if err := g.watch(ctx); err != nil {
 		return err
 	}
-	if err := g.vehicles.start(runCtx); err != nil {
+	if err := g.vehicles.Start(runCtx); err != nil {
 		return err
 	}
 
@@ -230,7 +222,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 		s.close(true)
 	}
 	g.sessions.Wait()
-	g.vehicles.close()
+	g.vehicles.Close()
 	flushCtx, flushCancel := context.WithTimeout(context.Background(), 5*time.Second)
 	g.status.flush(flushCtx)
 	flushCancel()

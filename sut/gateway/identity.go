@@ -9,23 +9,25 @@ import (
 	"time"
 
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
+
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
-// refusal is an error carrying a stable reason code.
-type refusal struct {
-	reason string
+// refusedError is an error carrying a stable reason code.
+type refusedError struct {
+	reason refusal.Reason
 	msg    string
 }
 
-func (r *refusal) Error() string { return r.reason + ": " + r.msg }
+func (r *refusedError) Error() string { return string(r.reason) + ": " + r.msg }
 
-func refuse(reason, format string, args ...any) *refusal {
-	return &refusal{reason: reason, msg: fmt.Sprintf(format, args...)}
+func refuse(reason refusal.Reason, format string, args ...any) *refusedError {
+	return &refusedError{reason: reason, msg: fmt.Sprintf(format, args...)}
 }
 
 // reasonOf extracts the reason code of err, or def.
-func reasonOf(err error, def string) string {
-	var r *refusal
+func reasonOf(err error, def refusal.Reason) refusal.Reason {
+	var r *refusedError
 	if errors.As(err, &r) {
 		return r.reason
 	}
@@ -57,12 +59,12 @@ type peer struct {
 // fails the handshake itself.
 func (g *Gateway) identify(certs []*x509.Certificate) (*peer, error) {
 	if len(certs) == 0 {
-		return nil, refuse(ReasonNoClientCert, "a client certificate is required: a device's own self-signed one to enrol, its issued one for a session")
+		return nil, refuse(refusal.ReasonNoClientCert, "a client certificate is required: a device's own self-signed one to enrol, its issued one for a session")
 	}
 	leaf := certs[0]
 	key, ok := leaf.PublicKey.(ed25519.PublicKey)
 	if !ok {
-		return nil, refuse(ReasonBadKeyType, "certificate key is %T; devices use Ed25519", leaf.PublicKey)
+		return nil, refuse(refusal.ReasonBadKeyType, "certificate key is %T; devices use Ed25519", leaf.PublicKey)
 	}
 	if selfSigned(leaf) {
 		return &peer{kind: peerBootstrap, key: key, cert: leaf}, nil
@@ -73,24 +75,24 @@ func (g *Gateway) identify(certs []*x509.Certificate) (*peer, error) {
 		var inv x509.CertificateInvalidError
 		switch {
 		case errors.As(err, &inv) && inv.Reason == x509.Expired && now.Before(leaf.NotBefore):
-			return nil, refuse(ReasonCertNotYetValid, "certificate is valid from %s", leaf.NotBefore.Format(time.RFC3339))
+			return nil, refuse(refusal.ReasonCertNotYetValid, "certificate is valid from %s", leaf.NotBefore.Format(time.RFC3339))
 		case errors.As(err, &inv) && inv.Reason == x509.Expired:
-			return nil, refuse(ReasonCertExpired, "certificate expired at %s", leaf.NotAfter.Format(time.RFC3339))
+			return nil, refuse(refusal.ReasonCertExpired, "certificate expired at %s", leaf.NotAfter.Format(time.RFC3339))
 		}
-		return nil, refuse(ReasonUnknownAuthority, "certificate is not issued by this Wasmbed CA: %v", err)
+		return nil, refuse(refusal.ReasonUnknownAuthority, "certificate is not issued by this Wasmbed CA: %v", err)
 	}
 	if ca.IsRevoked(leaf.SerialNumber) {
-		return nil, refuse(ReasonCertRevoked, "certificate serial %x is on the revocation list", leaf.SerialNumber)
+		return nil, refuse(refusal.ReasonCertRevoked, "certificate serial %x is on the revocation list", leaf.SerialNumber)
 	}
 	dev, err := g.deviceByKey(key)
 	if err != nil {
 		return nil, err
 	}
 	if dev == nil {
-		return nil, refuse(ReasonUnknownDevice, "no Device in namespace %s has this certificate's key", g.opts.Namespace)
+		return nil, refuse(refusal.ReasonUnknownDevice, "no Device in namespace %s has this certificate's key", g.opts.Namespace)
 	}
 	if dev.Spec.Revoked {
-		return nil, refuse(ReasonDeviceRevoked, "Device %s is revoked", dev.Name)
+		return nil, refuse(refusal.ReasonDeviceRevoked, "Device %s is revoked", dev.Name)
 	}
 	return &peer{kind: peerDevice, key: key, cert: leaf, device: dev}, nil
 }

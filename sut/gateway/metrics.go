@@ -3,6 +3,8 @@ package gateway
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // metrics are the gateway's Prometheus series. Names are part of the
@@ -20,7 +22,6 @@ type metrics struct {
 	statusWrites      *prometheus.CounterVec // kind: urgent, heartbeat, disconnect
 	moduleBytesSent   prometheus.Counter
 	deploys           *prometheus.CounterVec // result
-	vehicleCommands   *prometheus.CounterVec // command, result
 	appMessages       *prometheus.CounterVec // topic
 	openConns         prometheus.Gauge
 }
@@ -59,9 +60,6 @@ func newMetrics() *metrics {
 		deploys: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmbed_gateway_deploys_total", Help: "Deploys by result (sent, ok, or the failure reason).",
 		}, []string{"result"}),
-		vehicleCommands: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "wasmbed_gateway_vehicle_commands_total", Help: "Vehicle commands from apps, by command and result.",
-		}, []string{"command", "result"}),
 		appMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmbed_gateway_app_messages_total", Help: "Messages apps published, by topic.",
 		}, []string{"topic"}),
@@ -73,12 +71,12 @@ func newMetrics() *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.connected, m.enrollments, m.handshakeFailures, m.frameErrors, m.refusals,
-		m.heartbeats, m.heartbeatAck, m.statusWrites, m.moduleBytesSent, m.deploys, m.vehicleCommands, m.appMessages, m.openConns,
+		m.heartbeats, m.heartbeatAck, m.statusWrites, m.moduleBytesSent, m.deploys, m.appMessages, m.openConns,
 	)
 	return m
 }
 
 // refuse counts one refusal in the audit counter.
-func (m *metrics) refuse(stage, reason string) {
-	m.refusals.WithLabelValues(stage, reason).Inc()
+func (m *metrics) refuse(stage refusal.Stage, reason refusal.Reason) {
+	m.refusals.WithLabelValues(string(stage), string(reason)).Inc()
 }

@@ -1,6 +1,10 @@
 package gateway
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/wasmbed/wasmbed/sut/refusal"
+)
 
 // The reconnect race in miniature: the old session's cleanup runs after
 // the new session registered, and must leave the new one alone.
@@ -53,19 +57,19 @@ func TestSourceLimiterIsPerSourceHost(t *testing.T) {
 }
 
 func TestClassifyHandshake(t *testing.T) {
-	cases := map[string]string{
-		"tls: client offered only unsupported versions: [303]":     ReasonTLSVersion,
-		"tls: no cipher suite supported by both client and server": ReasonNoCipherSuite,
-		"tls: client didn't provide a certificate":                 ReasonNoClientCert,
-		"tls: invalid signature by the client certificate: x":      ReasonBadSignature,
-		"EOF": ReasonHandshakeOther,
+	cases := map[string]refusal.Reason{
+		"tls: client offered only unsupported versions: [303]":     refusal.ReasonTLSVersion,
+		"tls: no cipher suite supported by both client and server": refusal.ReasonNoCipherSuite,
+		"tls: client didn't provide a certificate":                 refusal.ReasonNoClientCert,
+		"tls: invalid signature by the client certificate: x":      refusal.ReasonBadSignature,
+		"EOF": refusal.ReasonHandshakeOther,
 	}
 	for msg, want := range cases {
 		if got := classifyHandshake(errString(msg), nil); got != want {
 			t.Errorf("%q → %s, want %s", msg, got, want)
 		}
 	}
-	if got := classifyHandshake(errString("x"), refuse(ReasonCertRevoked, "r")); got != ReasonCertRevoked {
+	if got := classifyHandshake(errString("x"), refuse(refusal.ReasonCertRevoked, "r")); got != refusal.ReasonCertRevoked {
 		t.Errorf("our own refusal → %s", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wasmbed/wasmbed/sut/pki"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // renew issues a fresh certificate for a connected device's own key, from
@@ -14,11 +15,11 @@ import (
 func (g *Gateway) renew(ctx context.Context, s *session, req *protocol.RenewRequest) *protocol.RenewResponse {
 	_, key, err := pki.ParseCSR(req.CSR)
 	if err != nil {
-		g.metrics.refuse("session", protocol.ReasonCSRInvalid)
+		g.metrics.refuse(refusal.StageSession, protocol.ReasonCSRInvalid)
 		return &protocol.RenewResponse{Reason: protocol.ReasonCSRInvalid}
 	}
 	if !key.Equal(s.peer.key) {
-		g.metrics.refuse("session", protocol.ReasonCSRKeyMismatch)
+		g.metrics.refuse(refusal.StageSession, protocol.ReasonCSRKeyMismatch)
 		g.log.Info("renewal refused", "device", s.device, "reason", protocol.ReasonCSRKeyMismatch)
 		return &protocol.RenewResponse{Reason: protocol.ReasonCSRKeyMismatch}
 	}

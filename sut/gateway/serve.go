@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // serve accepts connections until ln closes. The connection cap bounds the
@@ -33,7 +34,7 @@ func (g *Gateway) serve(ctx context.Context, ln net.Listener) error {
 		}
 		delay = 0
 		if source := c.RemoteAddr().String(); g.limiter.exhausted(source) {
-			g.metrics.refuse("connection", protocol.ReasonRateLimited)
+			g.metrics.refuse(refusal.StageConnection, protocol.ReasonRateLimited)
 			g.log.Info("connection refused", "reason", protocol.ReasonRateLimited, "source", source)
 			c.Close()
 			continue
@@ -41,8 +42,8 @@ func (g *Gateway) serve(ctx context.Context, ln net.Listener) error {
 		select {
 		case slots <- struct{}{}:
 		default:
-			g.metrics.refuse("connection", ReasonConnectionLimit)
-			g.log.Warn("connection refused", "reason", ReasonConnectionLimit, "source", c.RemoteAddr().String(), "limit", g.opts.MaxConnections)
+			g.metrics.refuse(refusal.StageConnection, refusal.ReasonConnectionLimit)
+			g.log.Warn("connection refused", "reason", refusal.ReasonConnectionLimit, "source", c.RemoteAddr().String(), "limit", g.opts.MaxConnections)
 			c.Close()
 			continue
 		}
@@ -83,8 +84,8 @@ func (g *Gateway) handleConn(ctx context.Context, c net.Conn) {
 	cancel()
 	if err != nil {
 		reason := classifyHandshake(err, idErr)
-		g.metrics.handshakeFailures.WithLabelValues(reason).Inc()
-		g.metrics.refuse("handshake", reason)
+		g.metrics.handshakeFailures.WithLabelValues(string(reason)).Inc()
+		g.metrics.refuse(refusal.StageHandshake, reason)
 		g.log.Info("handshake refused", "reason", reason, "source", source, "err", err)
 		return
 	}
@@ -102,29 +103,29 @@ func (g *Gateway) handleConn(ctx context.Context, c net.Conn) {
 // classifyHandshake maps a failed handshake to a reason code. Go's TLS
 // errors are not typed, so the library's messages are matched; our own
 // refusals carry their code.
-func classifyHandshake(err, idErr error) string {
+func classifyHandshake(err, idErr error) refusal.Reason {
 	if idErr != nil {
-		return reasonOf(idErr, ReasonHandshakeOther)
+		return reasonOf(idErr, refusal.ReasonHandshakeOther)
 	}
 	if isTimeout(err) {
-		return ReasonHandshakeTimeout
+		return refusal.ReasonHandshakeTimeout
 	}
 	var rh tls.RecordHeaderError
 	if errors.As(err, &rh) {
-		return ReasonNotTLS
+		return refusal.ReasonNotTLS
 	}
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "unsupported versions"), strings.Contains(msg, "protocol version"):
-		return ReasonTLSVersion
+		return refusal.ReasonTLSVersion
 	case strings.Contains(msg, "no cipher suite"):
-		return ReasonNoCipherSuite
+		return refusal.ReasonNoCipherSuite
 	case strings.Contains(msg, "didn't provide a certificate"):
-		return ReasonNoClientCert
+		return refusal.ReasonNoClientCert
 	case strings.Contains(msg, "invalid signature by the client certificate"):
-		return ReasonBadSignature
+		return refusal.ReasonBadSignature
 	}
-	return ReasonHandshakeOther
+	return refusal.ReasonHandshakeOther
 }
 
 // isTimeout reports whether err is a deadline passing.
@@ -135,7 +136,7 @@ func isTimeout(err error) bool {
 
 // sendError tells the peer why it is being refused. Best effort: the peer
 // may already be gone.
-func sendError(conn *protocol.Conn, id uint64, code, msg string) {
+func sendError(conn *protocol.Conn, id uint64, code refusal.Reason, msg string) {
 	_ = conn.Raw().SetWriteDeadline(time.Now().Add(2 * time.Second))
 	_ = conn.Send(id, &protocol.Error{Code: code, Message: msg, Fatal: true})
 }
@@ -146,8 +147,8 @@ func (g *Gateway) frameError(conn *protocol.Conn, err error, source, device stri
 	if !errors.As(err, &de) {
 		return
 	}
-	g.metrics.frameErrors.WithLabelValues(de.Reason).Inc()
-	g.metrics.refuse("frame", de.Reason)
+	g.metrics.frameErrors.WithLabelValues(string(de.Reason)).Inc()
+	g.metrics.refuse(refusal.StageFrame, de.Reason)
 	g.log.Info("frame refused", "reason", de.Reason, "source", source, "device", device, "err", de.Err)
 	sendError(conn, 0, de.Reason, de.Err.Error())
 }

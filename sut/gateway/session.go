@@ -10,6 +10,7 @@ import (
 
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/protocol"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // session is one device's mutual-TLS connection.
@@ -71,7 +72,7 @@ func (s *session) countFailures(apps []protocol.AppStatus) {
 		if i >= 0 && s.apps[i].State == a.State && s.apps[i].Restarts == a.Restarts && s.apps[i].Digest == a.Digest {
 			continue
 		}
-		s.g.metrics.refuse("app", a.Reason)
+		s.g.metrics.refuse(refusal.StageApp, a.Reason)
 	}
 }
 
@@ -95,9 +96,9 @@ func (g *Gateway) runSession(ctx context.Context, conn *protocol.Conn, idle *pro
 		if isTimeout(err) {
 			// A device that opens a session and says nothing holds a slot:
 			// refused and counted, not dropped silently.
-			g.metrics.refuse("session", ReasonFirstMessageTimeout)
-			log.Info("session refused", "reason", ReasonFirstMessageTimeout, "waited", g.opts.HandshakeTimeout)
-			sendError(conn, 0, ReasonFirstMessageTimeout, "no Hello within the handshake timeout")
+			g.metrics.refuse(refusal.StageSession, refusal.ReasonFirstMessageTimeout)
+			log.Info("session refused", "reason", refusal.ReasonFirstMessageTimeout, "waited", g.opts.HandshakeTimeout)
+			sendError(conn, 0, refusal.ReasonFirstMessageTimeout, "no Hello within the handshake timeout")
 			return
 		}
 		g.frameError(conn, err, source, p.device.Name)
@@ -105,14 +106,14 @@ func (g *Gateway) runSession(ctx context.Context, conn *protocol.Conn, idle *pro
 	}
 	hello, ok := m.(*protocol.Hello)
 	if !ok {
-		g.metrics.refuse("session", protocol.ReasonUnexpectedMessage)
+		g.metrics.refuse(refusal.StageSession, protocol.ReasonUnexpectedMessage)
 		log.Info("session refused", "reason", protocol.ReasonUnexpectedMessage, "got", m.Type().String())
 		sendError(conn, env.ID, protocol.ReasonUnexpectedMessage, "the first message of a session must be Hello, got "+m.Type().String())
 		return
 	}
 	version, ok := negotiate(hello.Versions)
 	if !ok {
-		g.metrics.refuse("session", protocol.ReasonUnsupportedVersion)
+		g.metrics.refuse(refusal.StageSession, protocol.ReasonUnsupportedVersion)
 		log.Info("session refused", "reason", protocol.ReasonUnsupportedVersion, "offered", hello.Versions)
 		sendError(conn, env.ID, protocol.ReasonUnsupportedVersion, "no common protocol version")
 		return
@@ -120,11 +121,11 @@ func (g *Gateway) runSession(ctx context.Context, conn *protocol.Conn, idle *pro
 	dev, err := g.admit(ctx, p)
 	if err != nil {
 		reason, msg := reasonOf(err, protocol.ReasonInternalError), err.Error()
-		var r *refusal
+		var r *refusedError
 		if errors.As(err, &r) {
 			msg = r.msg
 		}
-		g.metrics.refuse("session", reason)
+		g.metrics.refuse(refusal.StageSession, reason)
 		log.Info("session refused", "reason", reason, "message", msg)
 		sendError(conn, env.ID, reason, msg)
 		return
@@ -154,7 +155,7 @@ func (g *Gateway) runSession(ctx context.Context, conn *protocol.Conn, idle *pro
 	}
 	log.Info("device connected", "generation", s.gen)
 	g.apps.sessionStarted(s)
-	g.vehicles.sessionStarted(s)
+	g.vehicles.SessionStarted(s.device)
 
 	// The idle read deadline is the heartbeat monitor: a half-open link
 	// that never sends FIN is noticed one timeout after its last byte.
@@ -193,7 +194,7 @@ func (g *Gateway) endSession(s *session, log interface {
 	default:
 		log.Info("device disconnected", "generation", s.gen, "err", err)
 		g.status.disconnected(s)
-		g.vehicles.deviceDisconnected(s)
+		g.vehicles.DeviceDisconnected(s.device)
 	}
 }
 
@@ -223,7 +224,7 @@ func (g *Gateway) handleMessage(ctx context.Context, s *session, env protocol.En
 	case *protocol.StopResult:
 		g.apps.stopResult(s, m)
 	case *protocol.AppPublish:
-		if g.vehicles.publishAllowed(s, m) {
+		if g.vehicles.PublishAllowed(s.device, m) {
 			g.apps.published(s, m)
 		}
 	case *protocol.RenewRequest:
@@ -231,13 +232,13 @@ func (g *Gateway) handleMessage(ctx context.Context, s *session, env protocol.En
 		return s.conn.Send(env.ID, resp)
 	case *protocol.VehicleCommand:
 		go func() {
-			res := g.vehicleCommand(ctx, s, m)
+			res := g.vehicles.Command(ctx, s.device, m)
 			_ = s.conn.Send(env.ID, res)
 		}()
 	case *protocol.Error:
 		g.log.Info("device reported an error", "device", s.device, "code", m.Code, "message", m.Message)
 	default:
-		g.metrics.refuse("session", protocol.ReasonUnexpectedMessage)
+		g.metrics.refuse(refusal.StageSession, protocol.ReasonUnexpectedMessage)
 		g.log.Info("message refused", "reason", protocol.ReasonUnexpectedMessage, "device", s.device, "type", m.Type().String())
 		sendError(s.conn, env.ID, protocol.ReasonUnexpectedMessage, m.Type().String()+" is not valid in a session")
 		return refuse(protocol.ReasonUnexpectedMessage, "%s in a session", m.Type())
@@ -252,10 +253,10 @@ func (g *Gateway) admit(ctx context.Context, p *peer) (*wasmbedv1.Device, error)
 		return nil, err
 	}
 	if dev == nil {
-		return nil, refuse(ReasonUnknownDevice, "the Device for this key was deleted")
+		return nil, refuse(refusal.ReasonUnknownDevice, "the Device for this key was deleted")
 	}
 	if dev.Spec.Revoked {
-		return nil, refuse(ReasonDeviceRevoked, "Device %s is revoked", dev.Name)
+		return nil, refuse(refusal.ReasonDeviceRevoked, "Device %s is revoked", dev.Name)
 	}
 	if ref := dev.Spec.GatewayRef; ref != nil && ref.Name != g.opts.Name {
 		return nil, refuse(protocol.ReasonWrongGateway, "Device %s is pinned to gateway %s", dev.Name, ref.Name)
@@ -268,7 +269,7 @@ func (g *Gateway) admit(ctx context.Context, p *peer) (*wasmbedv1.Device, error)
 			return nil, err
 		}
 		if c := fresh.Status.Certificate; c == nil || c.SerialNumber != p.cert.SerialNumber.Text(16) {
-			return nil, refuse(ReasonSupersededCert, "certificate serial %x is not the one last issued to Device %s; re-enrol", p.cert.SerialNumber, dev.Name)
+			return nil, refuse(refusal.ReasonSupersededCert, "certificate serial %x is not the one last issued to Device %s; re-enrol", p.cert.SerialNumber, dev.Name)
 		}
 		dev = &fresh
 	}

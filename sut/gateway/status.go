@@ -251,7 +251,7 @@ func toDeviceApps(apps []protocol.AppStatus) []wasmbedv1.DeviceAppStatus {
 		}
 		out = append(out, wasmbedv1.DeviceAppStatus{
 			Name: a.Name, Digest: a.Digest, State: state, Restarts: int32(a.Restarts),
-			Reason: reason, LastError: truncate(a.LastError, 512), MemoryBytes: int64(a.MemoryBytes),
+			Reason: string(reason), LastError: truncate(a.LastError, 512), MemoryBytes: int64(a.MemoryBytes),
 		})
 	}
 	return out

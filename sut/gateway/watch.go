@@ -8,6 +8,8 @@ import (
 
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 	"github.com/wasmbed/wasmbed/sut/pki"
+
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // watch wires the informers to the gateway: Device changes answer waiting
@@ -72,8 +74,8 @@ func (g *Gateway) onDevice(o any) {
 	g.waiters.observe(d)
 	if s := g.reg.current(d.Name); s != nil {
 		if d.Spec.Revoked || d.Spec.PublicKey != wasmbedv1.EncodePublicKey(s.peer.key) {
-			g.log.Info("ending session", "device", d.Name, "reason", ReasonDeviceRevoked)
-			g.metrics.refuse("session", ReasonDeviceRevoked)
+			g.log.Info("ending session", "device", d.Name, "reason", refusal.ReasonDeviceRevoked)
+			g.metrics.refuse(refusal.StageSession, refusal.ReasonDeviceRevoked)
 			s.close(false)
 			return
 		}
@@ -87,7 +89,7 @@ func (g *Gateway) onDeviceDeleted(o any) {
 	}
 	if d, ok := o.(*wasmbedv1.Device); ok {
 		if s := g.reg.current(d.Name); s != nil {
-			g.log.Info("ending session", "device", d.Name, "reason", ReasonUnknownDevice)
+			g.log.Info("ending session", "device", d.Name, "reason", refusal.ReasonUnknownDevice)
 			s.close(false)
 		}
 	}
@@ -116,11 +118,11 @@ func (g *Gateway) onCASecret(o any) {
 	}
 	for _, sess := range g.reg.all() {
 		if ca.IsRevoked(sess.peer.cert.SerialNumber) {
-			g.log.Info("ending session", "device", sess.device, "reason", ReasonCertRevoked)
-			g.metrics.refuse("session", ReasonCertRevoked)
+			g.log.Info("ending session", "device", sess.device, "reason", refusal.ReasonCertRevoked)
+			g.metrics.refuse(refusal.StageSession, refusal.ReasonCertRevoked)
 			sess.close(false)
 		} else if err := ca.VerifyClient(sess.peer.cert, sess.start); err != nil {
-			g.log.Info("ending session", "device", sess.device, "reason", ReasonUnknownAuthority)
+			g.log.Info("ending session", "device", sess.device, "reason", refusal.ReasonUnknownAuthority)
 			sess.close(false)
 		}
 	}

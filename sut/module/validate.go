@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/wasmbed/wasmbed/firmware/apps"
+	"github.com/wasmbed/wasmbed/sut/modulecheck"
 )
 
 // Validator compiles modules as a device with a given wasm feature set
@@ -23,7 +23,7 @@ type Validator struct {
 const maxVerdicts = 4096
 
 // Validate returns nil if the module with this digest compiles for
-// features, or the runtime's error (reason InvalidModule).
+// features, or modulecheck's *abi.Error (reason InvalidModule).
 func (v *Validator) Validate(ctx context.Context, data []byte, digest string, features []string) error {
 	sorted := slices.Clone(features)
 	slices.Sort(sorted)
@@ -34,7 +34,7 @@ func (v *Validator) Validate(ctx context.Context, data []byte, digest string, fe
 	if ok {
 		return err
 	}
-	err = apps.Validate(ctx, data, sorted)
+	err = modulecheck.Validate(ctx, data, sorted)
 	v.mu.Lock()
 	if v.results == nil || len(v.results) > maxVerdicts {
 		v.results = map[string]error{}

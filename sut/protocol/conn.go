@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // Conn speaks the protocol over a stream. Reads must come from one
@@ -77,14 +79,14 @@ func (c *Conn) Close() error { return c.raw.Close() }
 
 // DecodeError is a frame the peer got wrong.
 type DecodeError struct {
-	Reason string
+	Reason refusal.Reason
 	Err    error
 }
 
 func (e *DecodeError) Error() string { return fmt.Sprintf("%s: %v", e.Reason, e.Err) }
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-func reasonOf(err error) string {
+func reasonOf(err error) refusal.Reason {
 	switch {
 	case errors.Is(err, ErrUnsupportedVersion):
 		return ReasonUnsupportedVersion

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // Type identifies a message. Numbers are part of the wire format: never
@@ -87,8 +89,8 @@ type EnrollRequest struct {
 type EnrollResponse struct {
 	Accepted bool `cbor:"1,keyasint"`
 	// Reason is a stable code (see reasons.go) when refused.
-	Reason  string `cbor:"2,keyasint,omitempty"`
-	Message string `cbor:"3,keyasint,omitempty"`
+	Reason  refusal.Reason `cbor:"2,keyasint,omitempty"`
+	Message string         `cbor:"3,keyasint,omitempty"`
 	// DeviceName is the Device object the device is.
 	DeviceName string `cbor:"4,keyasint,omitempty"`
 	// Certificate is the issued certificate, DER.
@@ -136,22 +138,23 @@ type HeartbeatAck struct {
 
 // Error reports a refusal. Code is stable (see reasons.go).
 type Error struct {
-	Code    string `cbor:"1,keyasint"`
-	Message string `cbor:"2,keyasint,omitempty"`
-	Fatal   bool   `cbor:"3,keyasint,omitempty"`
+	Code    refusal.Reason `cbor:"1,keyasint"`
+	Message string         `cbor:"2,keyasint,omitempty"`
+	Fatal   bool           `cbor:"3,keyasint,omitempty"`
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
 // AppStatus is one app as its device reports it.
 type AppStatus struct {
-	Name        string `cbor:"1,keyasint"`
-	Digest      string `cbor:"2,keyasint,omitempty"`
-	State       string `cbor:"3,keyasint"`
-	Restarts    uint32 `cbor:"4,keyasint,omitempty"`
-	Reason      string `cbor:"5,keyasint,omitempty"`
-	LastError   string `cbor:"6,keyasint,omitempty"`
-	MemoryBytes uint64 `cbor:"7,keyasint,omitempty"`
+	Name     string `cbor:"1,keyasint"`
+	Digest   string `cbor:"2,keyasint,omitempty"`
+	State    string `cbor:"3,keyasint"`
+	Restarts uint32 `cbor:"4,keyasint,omitempty"`
+	// Reason is the stable code of the app's last failure (sut/abi).
+	Reason      refusal.Reason `cbor:"5,keyasint,omitempty"`
+	LastError   string         `cbor:"6,keyasint,omitempty"`
+	MemoryBytes uint64         `cbor:"7,keyasint,omitempty"`
 }
 
 // AppLimits bound an app instance.
@@ -204,11 +207,11 @@ type ModuleChunk struct {
 
 // DeployResult reports the outcome of a Deploy.
 type DeployResult struct {
-	App     string `cbor:"1,keyasint"`
-	Digest  string `cbor:"2,keyasint"`
-	OK      bool   `cbor:"3,keyasint"`
-	Reason  string `cbor:"4,keyasint,omitempty"`
-	Message string `cbor:"5,keyasint,omitempty"`
+	App     string         `cbor:"1,keyasint"`
+	Digest  string         `cbor:"2,keyasint"`
+	OK      bool           `cbor:"3,keyasint"`
+	Reason  refusal.Reason `cbor:"4,keyasint,omitempty"`
+	Message string         `cbor:"5,keyasint,omitempty"`
 }
 
 // Stop removes an app from the device.
@@ -249,10 +252,10 @@ type RenewRequest struct {
 
 // RenewResponse carries the renewed certificate.
 type RenewResponse struct {
-	OK          bool     `cbor:"1,keyasint"`
-	Reason      string   `cbor:"2,keyasint,omitempty"`
-	Certificate []byte   `cbor:"3,keyasint,omitempty"`
-	CABundle    [][]byte `cbor:"4,keyasint,omitempty"`
+	OK          bool           `cbor:"1,keyasint"`
+	Reason      refusal.Reason `cbor:"2,keyasint,omitempty"`
+	Certificate []byte         `cbor:"3,keyasint,omitempty"`
+	CABundle    [][]byte       `cbor:"4,keyasint,omitempty"`
 }
 
 // VehicleCommand is an app's command to the vehicle its device flies.

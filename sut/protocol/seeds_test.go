@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wasmbed/wasmbed/fixtures/fuzz"
+	"github.com/wasmbed/wasmbed/sut/refusal"
 )
 
 // The committed fuzz corpora (fixtures/fuzz/frame and fixtures/fuzz/message)
@@ -83,13 +84,13 @@ func messageSeeds() map[string][]byte {
 		"chunk-over-limit":   mustEncode(&ModuleChunk{App: "a", Data: make([]byte, ChunkSize+1)}),
 	}
 	for what, b := range bad {
-		seeds["bad-"+ReasonMalformed+"-"+what+".cbor"] = b
+		seeds["bad-"+string(ReasonMalformed)+"-"+what+".cbor"] = b
 	}
-	seeds["bad-"+ReasonUnsupportedVersion+"-v99.cbor"] = envelope(99, byte(TypeHeartbeat), heartbeatPayload)
-	seeds["bad-"+ReasonUnsupportedVersion+"-v0.cbor"] = envelope(0, byte(TypeHeartbeat), heartbeatPayload)
-	seeds["bad-"+ReasonUnsupportedVersion+"-empty-envelope.cbor"] = []byte{0xa0} // no version is version 0
-	seeds["bad-"+ReasonUnknownMessage+"-type99.cbor"] = envelope(1, 99, heartbeatPayload)
-	seeds["bad-"+ReasonUnknownMessage+"-type0.cbor"] = envelope(1, 0, heartbeatPayload)
+	seeds["bad-"+string(ReasonUnsupportedVersion)+"-v99.cbor"] = envelope(99, byte(TypeHeartbeat), heartbeatPayload)
+	seeds["bad-"+string(ReasonUnsupportedVersion)+"-v0.cbor"] = envelope(0, byte(TypeHeartbeat), heartbeatPayload)
+	seeds["bad-"+string(ReasonUnsupportedVersion)+"-empty-envelope.cbor"] = []byte{0xa0} // no version is version 0
+	seeds["bad-"+string(ReasonUnknownMessage)+"-type99.cbor"] = envelope(1, 99, heartbeatPayload)
+	seeds["bad-"+string(ReasonUnknownMessage)+"-type0.cbor"] = envelope(1, 0, heartbeatPayload)
 	return seeds
 }
 
@@ -99,17 +100,17 @@ func frameSeeds() map[string][]byte {
 	header := func(n uint32) []byte { return binary.BigEndian.AppendUint32(nil, n) }
 	hb := envelope(1, byte(TypeHeartbeat), heartbeatPayload)
 	return map[string][]byte{
-		"ok-heartbeat.bin":                                  frame(hb),
-		"ok-three-heartbeats.bin":                           bytes.Repeat(frame(hb), 3),
-		"ok-enroll-request.bin":                             frame(mustEncode(samples()[0])),
-		"bad-" + ReasonFrameTooLarge + "-4gib.bin":          header(0xffffffff),
-		"bad-" + ReasonFrameTooLarge + "-limit-plus-1.bin":  header(DefaultMaxFrame + 1),
-		"bad-" + ReasonFrameTooLarge + "-empty.bin":         header(0),
-		"bad-" + ReasonFrameTooLarge + "-after-a-good.bin":  append(frame(hb), header(0x7fffffff)...),
-		"bad-" + ReasonFrameTruncated + "-header.bin":       {0x00, 0x00},
-		"bad-" + ReasonFrameTruncated + "-payload.bin":      append(header(100), hb...),
-		"bad-" + ReasonMalformed + "-garbage-payload.bin":   frame(bytes.Repeat([]byte{0xff}, 16)),
-		"bad-" + ReasonUnknownMessage + "-second-frame.bin": append(frame(hb), frame(envelope(1, 99, heartbeatPayload))...),
+		"ok-heartbeat.bin":                                          frame(hb),
+		"ok-three-heartbeats.bin":                                   bytes.Repeat(frame(hb), 3),
+		"ok-enroll-request.bin":                                     frame(mustEncode(samples()[0])),
+		"bad-" + string(ReasonFrameTooLarge) + "-4gib.bin":          header(0xffffffff),
+		"bad-" + string(ReasonFrameTooLarge) + "-limit-plus-1.bin":  header(DefaultMaxFrame + 1),
+		"bad-" + string(ReasonFrameTooLarge) + "-empty.bin":         header(0),
+		"bad-" + string(ReasonFrameTooLarge) + "-after-a-good.bin":  append(frame(hb), header(0x7fffffff)...),
+		"bad-" + string(ReasonFrameTruncated) + "-header.bin":       {0x00, 0x00},
+		"bad-" + string(ReasonFrameTruncated) + "-payload.bin":      append(header(100), hb...),
+		"bad-" + string(ReasonMalformed) + "-garbage-payload.bin":   frame(bytes.Repeat([]byte{0xff}, 16)),
+		"bad-" + string(ReasonUnknownMessage) + "-second-frame.bin": append(frame(hb), frame(envelope(1, 99, heartbeatPayload))...),
 	}
 }
 
@@ -158,7 +159,7 @@ func TestFuzzSeedsMeanWhatTheySay(t *testing.T) {
 
 // recvAll feeds stream to a Conn and reads until it ends: "" if every frame
 // was accepted up to a clean end, else the reason the first bad one got.
-func recvAll(t *testing.T, stream []byte) string {
+func recvAll(t *testing.T, stream []byte) refusal.Reason {
 	t.Helper()
 	client, server := net.Pipe()
 	defer server.Close()

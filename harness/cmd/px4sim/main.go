@@ -54,12 +54,12 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.StringVar(&o.cfg.API.Bind, "api-bind", "", "API link local address (default 127.0.0.1:14580+instance)")
 	fs.StringVar(&o.cfg.API.Remote, "api-remote", "", `API link remote address (default 127.0.0.1:14540+instance; "none" = only answer)`)
 	fs.Float64Var(&o.cfg.SpeedFactor, "speed", 1, "simulation speed factor (like PX4_SIM_SPEED_FACTOR)")
-	fs.Uint64Var(&o.cfg.Seed, "seed", 0, "seed for wind and sensor noise")
+	fs.Uint64Var(&o.cfg.Seed, "seed", 0, "seed for everything random: wind, sensor noise, height-estimate drift and ground effect (vehicle i gets seed+i)")
 	home := fs.String("home", "", "home position lat,lon,alt (degrees, degrees, metres AMSL; default PX4's Zurich home)")
 	dll := fs.String("dll-action", "none", "data-link-loss action, NAV_DLL_ACT: none, hold, rtl or land")
 	fs.DurationVar(&o.cfg.Failsafe.DataLinkLossTimeout, "dll-timeout", 10*time.Second, "data-link-loss timeout in simulated time (COM_DL_LOSS_T)")
 	fs.DurationVar(&o.cfg.Failsafe.ActionDelay, "failsafe-delay", 5*time.Second, "hold before the failsafe action in simulated time (COM_FAIL_ACT_T); negative = none")
-	fs.DurationVar(&o.cfg.ReadyDelay, "ready-delay", 5*time.Second, `simulated time from boot to "Ready for takeoff!"`)
+	fs.DurationVar(&o.cfg.ReadyDelay, "ready-delay", px4sim.DefaultReadyDelay, `simulated time from boot until the pre-arm checks pass (PX4 prints "Ready for takeoff!" on its console)`)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

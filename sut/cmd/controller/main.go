@@ -17,8 +17,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/wasmbed/wasmbed/sut/api/scheme"
 	"github.com/wasmbed/wasmbed/sut/controller"
-	"github.com/wasmbed/wasmbed/sut/gateway"
 )
 
 func main() {
@@ -63,7 +63,7 @@ func main() {
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = 200, 400
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                        gateway.Scheme,
+		Scheme:                        scheme.Scheme,
 		Cache:                         cacheOpts,
 		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:        probeAddr,
