@@ -28,7 +28,7 @@ UNIT_PKGS   := ./sut/... ./firmware/... ./harness/... ./fixtures/... ./qemu-imag
 
 export WASMBED_BIN_DIR := $(BIN)
 
-.PHONY: all run run-docker test unit smoke generate verify-generated tools deps build bench fmt vet lint clean help fixtures nightly report-test lint-workflows
+.PHONY: all run run-docker test unit smoke generate verify-generated tools deps build bench fmt vet lint clean help fixtures rules-test nightly report-test lint-workflows
 
 all: build
 
@@ -47,6 +47,7 @@ generate: ## regenerate deep-copy code, CRDs and RBAC from the API types and mar
 		crd paths=./sut/api/... output:crd:artifacts:config=sut/config/crd
 	$(CONTROLLER_GEN) rbac:roleName=wasmbed-gateway paths="./sut/gateway/...;./sut/vehiclebridge/..." output:rbac:dir=sut/config/rbac/gateway
 	$(CONTROLLER_GEN) rbac:roleName=wasmbed-controller paths=./sut/controller/... output:rbac:dir=sut/config/rbac/controller
+	$(GO) test ./sut/config/prometheus -run '^TestPrometheusRuleIsGenerated$$' -update
 
 verify-generated: ## fail if generated files are stale
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
@@ -76,8 +77,18 @@ vet: ## gofmt check and go vet
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
 	$(GO) vet ./...
 
-unit: ## unit tests
+# build: harness/prometheus's test runs the SUT's binaries (WASMBED_BIN_DIR).
+unit: build ## unit tests
 	$(GO) test -count=1 $(UNIT_PKGS)
+
+# The SUT's Prometheus rules (sut/config/prometheus): promtool, from
+# Debian's prometheus package (make deps), checks them and runs each
+# rule's unit tests. `make unit` checks that the PrometheusRule is
+# generated from them and that every rule has a test here.
+RULES_DIR := sut/config/prometheus
+rules-test: ## check the SUT's alerting and recording rules and run their promtool unit tests
+	promtool check rules $(RULES_DIR)/wasmbed.rules.yaml
+	promtool test rules $(RULES_DIR)/tests/*.test.yaml
 
 # The smoke scenarios' QEMU variants boot arm64 guests only: one kernel to
 # fetch and the fastest boot under TCG.
@@ -87,7 +98,7 @@ smoke: build ## the smoke scenarios
 		--junit-report=junit.xml --json-report=report.json --output-dir=$(REPORTS) ./scenarios
 	$(BIN)/harness report $(REPORTS)
 
-test: deps verify-generated vet lint-workflows unit fuzz-short report-test smoke ## what CI runs: generated files, vet, workflow lint, unit tests, a short fuzz of each target, the report in a browser, smoke scenarios
+test: deps verify-generated vet rules-test lint-workflows unit fuzz-short report-test smoke ## what CI runs: generated files, vet, rule tests, workflow lint, unit tests, a short fuzz of each target, the report in a browser, smoke scenarios
 
 run: deps build ## boot the embedded default environment and run the default scenarios
 	@mkdir -p $(REPORTS)

@@ -2,7 +2,6 @@ package qemu
 
 import (
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -14,42 +13,15 @@ import (
 // paths are limited to 107 bytes.
 const workDirPrefix = "wasmbed-qemu-"
 
-const ownerFile = "owner"
+const ownerFile = proc.OwnerFile
 
 // newWorkDir creates a fleet's temporary directory and records its owner
 // (proc.OwnerToken), after sweeping the directories of dead owners.
-func newWorkDir() (string, []string, error) {
-	swept := sweepWorkDirs()
-	dir, err := os.MkdirTemp("", workDirPrefix)
-	if err != nil {
-		return "", swept, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(proc.OwnerToken(os.Getpid())+"\n"), 0o644); err != nil {
-		os.RemoveAll(dir)
-		return "", swept, err
-	}
-	return dir, swept, nil
-}
+func newWorkDir() (string, []string, error) { return proc.OwnedTempDir(workDirPrefix) }
 
 // sweepWorkDirs removes fleet directories whose owner process is gone
 // (a harness that was killed before Close), and returns them.
-func sweepWorkDirs() []string {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), workDirPrefix+"*"))
-	var swept []string
-	for _, dir := range dirs {
-		data, err := os.ReadFile(filepath.Join(dir, ownerFile))
-		if err != nil {
-			continue // being created, or not ours
-		}
-		if proc.OwnerAlive(strings.TrimSpace(string(data))) {
-			continue // its owner is alive
-		}
-		if os.RemoveAll(dir) == nil {
-			swept = append(swept, dir)
-		}
-	}
-	return swept
-}
+func sweepWorkDirs() []string { return proc.SweepOwnedDirs(workDirPrefix) }
 
 // hostTSCKHz estimates the host's TSC frequency from /proc/cpuinfo. Under
 // TCG the guest's TSC runs at the host's rate, and telling the kernel

@@ -46,6 +46,12 @@ func (c *Component) Start(ctx context.Context, waitReady bool) error {
 					k, v, _ := strings.Cut(f, "=")
 					kv[k] = v
 				}
+				// Every incarnation's READY line is recorded, whether or not
+				// Start waits for it: a restarted component's addresses
+				// (MetricsAddr) follow it.
+				c.mu.Lock()
+				c.ready = kv
+				c.mu.Unlock()
 				select {
 				case readyCh <- kv:
 				default:
@@ -66,6 +72,7 @@ func (c *Component) Start(ctx context.Context, waitReady bool) error {
 	}
 	go func() { <-p.Done(); pw.Close() }()
 	c.p = p
+	c.ready = nil // the previous incarnation's addresses
 	c.mu.Unlock()
 	if !waitReady {
 		return nil
@@ -136,6 +143,11 @@ func (c *Component) PID() int {
 func (c *Component) LogPath() string {
 	return c.logDir + "/" + c.Name + ".log"
 }
+
+// MetricsAddr is the host:port of the current incarnation's /metrics, as
+// its READY line reported it; empty until then. A component that has
+// exited keeps the address of its last incarnation.
+func (c *Component) MetricsAddr() string { return c.readyValue("metrics") }
 
 func (c *Component) readyValue(key string) string {
 	c.mu.Lock()

@@ -98,12 +98,17 @@ func Start(ctx context.Context, e *env.Env, opts Options) (*System, error) {
 				args: []string{
 					"--kubeconfig=" + kc, "--namespace=" + e.Namespace,
 					"--leader-elect=true", "--leader-election-lease-duration=" + lease.String(),
-					"--metrics-addr=0", "--health-probe-addr=0", "--ca-overlap=" + overlap.String(),
+					"--metrics-addr=127.0.0.1:0", "--health-probe-addr=0", "--ca-overlap=" + overlap.String(),
 				},
 				logDir:   e.ArtifactDir,
 				launcher: opts.Launcher,
 			}
-			if err := c.Start(ctx, false); err != nil {
+			// Ready once its metrics listener is bound (MetricsAddr), before
+			// leader election.
+			sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			err := c.Start(sctx, true)
+			cancel()
+			if err != nil {
 				return nil, err
 			}
 			s.Controllers = append(s.Controllers, c)

@@ -39,10 +39,7 @@ func (r *LivenessReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if err := r.Client.Get(ctx, req.NamespacedName, &gw); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	grace := 40 * time.Second
-	if gw.Spec.UnreachableGracePeriod != nil {
-		grace = gw.Spec.UnreachableGracePeriod.Duration
-	}
+	grace := unreachableGrace(&gw)
 	var lease coordinationv1.Lease
 	err := r.Client.Get(ctx, client.ObjectKey{Namespace: gw.Namespace, Name: wasmbedv1.LeaseName(gw.Name)}, &lease)
 	if err != nil && !apierrors.IsNotFound(err) {
@@ -116,4 +113,17 @@ func (r *LivenessReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		})).
 		Named("gateway-liveness").
 		Complete(r)
+}
+
+// defaultUnreachableGrace is the Gateway's unreachableGracePeriod when the
+// field is unset (the CRD defaults it to the same).
+const defaultUnreachableGrace = 40 * time.Second
+
+// unreachableGrace is how long after a gateway's Lease expires its devices
+// become Unreachable.
+func unreachableGrace(gw *wasmbedv1.Gateway) time.Duration {
+	if gw.Spec.UnreachableGracePeriod != nil {
+		return gw.Spec.UnreachableGracePeriod.Duration
+	}
+	return defaultUnreachableGrace
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/wasmbed/wasmbed/sut/pki"
 )
@@ -34,5 +35,10 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if err := (&CAReconciler{Client: c, SecretName: opts.CASecret, Overlap: opts.OverlapDuration}).SetupWithManager(mgr); err != nil {
 		return err
 	}
-	return (&ApplicationReconciler{Client: c, Reader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("wasmbed-controller")}).SetupWithManager(mgr)
+	if err := (&ApplicationReconciler{Client: c, Reader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("wasmbed-controller")}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	// The state metrics (statemetrics.go), next to controller-runtime's
+	// reconcile and workqueue metrics in the registry it serves.
+	return ctrlmetrics.Registry.Register(&stateCollector{reader: mgr.GetCache(), elected: mgr.Elected()})
 }

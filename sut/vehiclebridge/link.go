@@ -105,6 +105,7 @@ type vehicleState struct {
 	hasPosition   bool // from GLOBAL_POSITION_INT
 	batteryStatus bool // BATTERY_STATUS seen: SYS_STATUS no longer feeds vehicle/battery
 	downSince     time.Time
+	lostArmed     bool // the link went down while the vehicle was armed
 }
 
 // linkText is a STATUSTEXT the vehicle sent.
@@ -162,8 +163,14 @@ func (l *vehicleLink) close() {
 	close(l.stop)
 	l.node.Close() // closes the socket; the read loop drains the events and ends
 	l.wg.Wait()
-	if l.isUp() {
+	l.mu.Lock()
+	up, lostArmed := l.st.up, l.st.lostArmed
+	l.mu.Unlock()
+	if up {
 		l.cfg.metrics.linksUp.Dec()
+	}
+	if lostArmed {
+		l.cfg.metrics.lostArmed.Dec()
 	}
 }
 
@@ -220,13 +227,18 @@ func (l *vehicleLink) watch(now time.Time) {
 	if l.st.up && now.Sub(l.st.lastHeartbeat) > timeout {
 		l.st.up = false
 		l.st.downSince = now
+		l.st.lostArmed = l.st.heartbeat.BaseMode&common.MAV_MODE_FLAG_SAFETY_ARMED != 0
 		lost = true
 	}
+	armed := lost && l.st.lostArmed
 	sample := l.linkSampleLocked(now)
 	l.mu.Unlock()
 	if lost {
 		l.cfg.metrics.linkLosses.Inc()
 		l.cfg.metrics.linksUp.Dec()
+		if armed {
+			l.cfg.metrics.lostArmed.Inc()
+		}
 		l.cfg.log.Warn("vehicle link lost", "device", l.cfg.device, "sysid", l.cfg.sysid, "silent_for", timeout)
 	}
 	if sample != nil {
@@ -279,7 +291,7 @@ func (l *vehicleLink) handle(fr frame.Frame, now time.Time) {
 		}
 	}
 	var ack *common.MessageCommandAck
-	var recovered bool
+	var recovered, wasLostArmed bool
 
 	l.mu.Lock()
 	switch m := fr.GetMessage().(type) {
@@ -290,6 +302,7 @@ func (l *vehicleLink) handle(fr frame.Frame, now time.Time) {
 		if !l.st.up {
 			l.st.up = true
 			recovered = true
+			wasLostArmed, l.st.lostArmed = l.st.lostArmed, false
 		}
 		if p := l.pending; p != nil && p.modes != nil {
 			select {
@@ -341,6 +354,9 @@ func (l *vehicleLink) handle(fr frame.Frame, now time.Time) {
 	p := l.pending
 	l.mu.Unlock()
 
+	if wasLostArmed {
+		l.cfg.metrics.lostArmed.Dec()
+	}
 	if recovered {
 		l.cfg.metrics.linksUp.Inc()
 		l.cfg.log.Info("vehicle link up", "device", l.cfg.device, "sysid", l.cfg.sysid)

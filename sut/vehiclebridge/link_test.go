@@ -13,6 +13,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/wasmbed/wasmbed/sut/abi"
 )
@@ -272,17 +273,23 @@ func TestLinkNoticesLossAndRecovers(t *testing.T) {
 	// vehicle second, 200 ms at 5x once the rate is measured.
 	g.Eventually(f.link.heartbeatPeriod).Should(BeNumerically("~", 200*time.Millisecond, 100*time.Millisecond))
 
+	// An armed vehicle loses its link: the alerting gauge counts it.
+	f.peer.update(func(st *peerState) { st.armed = true })
+	f.waitFor(abi.TopicVehicleHeartbeat, "an armed heartbeat", func(p []byte) bool { h, _ := abi.DecodeHeartbeat(p); return h.Armed })
+	g.Expect(testutil.ToFloat64(f.link.cfg.metrics.lostArmed)).To(BeZero())
 	f.peer.cut()
 	f.waitFor(abi.TopicVehicleLink, "link down", func(p []byte) bool {
 		l, _ := abi.DecodeLink(p)
 		return !l.Up && strings.HasPrefix(l.Reason, "no heartbeat for ")
 	})
 	g.Expect(f.link.isUp()).To(BeFalse())
+	g.Expect(testutil.ToFloat64(f.link.cfg.metrics.lostArmed)).To(Equal(1.0), "wasmbed_gateway_vehicle_links_lost_armed after losing an armed vehicle")
 	g.Expect(f.do(abi.VehicleLand, 0, "").result).To(Equal(abi.VehicleTimeout), "a command over a cut link")
 
 	f.peer.restore()
 	f.waitFor(abi.TopicVehicleLink, "link up again", func(p []byte) bool { l, _ := abi.DecodeLink(p); return l.Up })
 	g.Expect(f.link.isUp()).To(BeTrue())
+	g.Expect(testutil.ToFloat64(f.link.cfg.metrics.lostArmed)).To(BeZero(), "wasmbed_gateway_vehicle_links_lost_armed after the link came back")
 }
 
 // The heartbeat period and the loss timeout follow the vehicle's clock

@@ -14,6 +14,9 @@ type metrics struct {
 	failsafes      *prometheus.CounterVec // action, result
 	commandLatency prometheus.Histogram
 	forgedTopics   prometheus.Counter
+	// lostArmed counts the links that are down and whose vehicle was armed
+	// when its heartbeats stopped (the vehicle-link alert reads it).
+	lostArmed prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -47,6 +50,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "wasmbed_gateway_vehicle_topic_publishes_dropped_total", Help: "App publications to the reserved vehicle/ topics, dropped.",
 		}),
 	}
+	m.lostArmed = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "wasmbed_gateway_vehicle_links_lost_armed", Help: "Vehicle links down whose vehicle was armed when its heartbeats stopped.",
+	})
+	reg.MustRegister(m.lostArmed)
 	reg.MustRegister(m.commands, m.links, m.linksUp, m.linkLosses, m.telemetry, m.telemetryDrops, m.failsafes, m.commandLatency, m.forgedTopics)
 	return m
 }

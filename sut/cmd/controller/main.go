@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -31,7 +32,7 @@ func main() {
 	flag.BoolVar(&leaderElect, "leader-elect", true, "elect a leader so only one replica reconciles")
 	flag.StringVar(&leNamespace, "leader-election-namespace", "", "namespace of the leader-election Lease (defaults to -namespace)")
 	flag.DurationVar(&leaseDuration, "leader-election-lease-duration", 15*time.Second, "leader-election lease duration")
-	flag.StringVar(&metricsAddr, "metrics-addr", ":8080", "metrics address; 0 disables")
+	flag.StringVar(&metricsAddr, "metrics-addr", ":8080", "metrics address; 0 disables; with port 0 the kernel picks one, reported on the READY line")
 	flag.StringVar(&probeAddr, "health-probe-addr", ":8081", "health probe address; 0 disables")
 	flag.StringVar(&caSecret, "ca-secret", "wasmbed-ca", "Secret holding the CA in each namespace")
 	flag.DurationVar(&overlap, "ca-overlap", 24*time.Hour, "how long a rotated-out CA stays trusted")
@@ -62,10 +63,18 @@ func main() {
 	retry := leaseDuration / 6
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = 200, 400
+	var metricsLn net.Listener
+	if metricsAddr != "0" {
+		var err error
+		if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+			logger.Error("metrics listener", "err", err)
+			os.Exit(1)
+		}
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme.Scheme,
 		Cache:                         cacheOpts,
-		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
+		Metrics:                       metricsserver.Options{BindAddress: "0"}, // metricsServer serves them
 		HealthProbeBindAddress:        probeAddr,
 		LeaderElection:                leaderElect,
 		LeaderElectionID:              "wasmbed-controller",
@@ -83,11 +92,21 @@ func main() {
 		logger.Error("setup", "err", err)
 		os.Exit(1)
 	}
+	metricsAt := ""
+	if metricsLn != nil {
+		if err := mgr.Add(metricsServer{metricsLn}); err != nil {
+			logger.Error("metrics server", "err", err)
+			os.Exit(1)
+		}
+		metricsAt = metricsLn.Addr().String()
+	}
 	if probeAddr != "0" {
 		_ = mgr.AddHealthzCheck("ping", func(_ *http.Request) error { return nil })
 		_ = mgr.AddReadyzCheck("ping", func(_ *http.Request) error { return nil })
 	}
-	logger.Info("starting controller", "namespace", namespace, "leaderElection", leaderElect)
+	logger.Info("starting controller", "namespace", namespace, "leaderElection", leaderElect, "metrics", metricsAt)
+	// The harness waits for this line and reads the metrics address from it.
+	fmt.Fprintf(os.Stdout, "READY metrics=%s\n", metricsAt)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		logger.Error("controller stopped", "err", err)
 		os.Exit(1)
