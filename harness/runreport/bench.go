@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/wasmbed/wasmbed/harness/benchtrend"
@@ -79,7 +80,22 @@ type benchGroup struct {
 
 func (b *BenchSection) groups() []benchGroup {
 	var out []benchGroup
-	for _, r := range b.Rows {
+	rows := slices.Clone(b.Rows)
+	// Each benchmark's judged figures first: the others are shown on
+	// demand.
+	slices.SortStableFunc(rows, func(x, y benchtrend.Row) int {
+		if x.Benchmark != y.Benchmark {
+			return strings.Compare(x.Benchmark, y.Benchmark)
+		}
+		if x.HasTarget != y.HasTarget {
+			if x.HasTarget {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	for _, r := range rows {
 		if len(out) == 0 || out[len(out)-1].Benchmark != r.Benchmark {
 			out = append(out, benchGroup{Benchmark: r.Benchmark})
 		}
