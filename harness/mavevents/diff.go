@@ -2,6 +2,7 @@ package mavevents
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wasmbed/wasmbed/harness/mavobserver"
@@ -41,7 +42,8 @@ func changes(prev, cur mavobserver.Vehicle) []timeline.Event {
 	}
 	for _, t := range cur.StatusTexts {
 		if t.Seq > prev.TextCount {
-			add("statustext", textLevel(t.Severity), "vehicle %d says: %s", cur.SystemID, t.Text)
+			// PX4 ends some texts with a tab.
+			add("statustext", textLevel(t.Severity), "vehicle %d says: %s", cur.SystemID, strings.TrimSpace(t.Text))
 		}
 	}
 	return out

@@ -28,7 +28,7 @@ func TestChangesNameWhatAFlightDoes(t *testing.T) {
 	disarmed := landed
 	disarmed.Armed = false
 	said := disarmed
-	said.TextCount, said.StatusTexts = 1, []mavobserver.StatusText{{Seq: 1, Severity: 4, Text: "Failsafe activated"}}
+	said.TextCount, said.StatusTexts = 1, []mavobserver.StatusText{{Seq: 1, Severity: 4, Text: "Failsafe activated\t"}}
 
 	for _, c := range []struct {
 		name      string
@@ -48,7 +48,7 @@ func TestChangesNameWhatAFlightDoes(t *testing.T) {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}
-	if e := changes(disarmed, said)[0]; e.Level != "warn" || !strings.Contains(e.Text, "Failsafe activated") {
+	if e := changes(disarmed, said)[0]; e.Level != "warn" || !strings.HasSuffix(e.Text, "says: Failsafe activated") {
 		t.Errorf("a warning text: %+v", e)
 	}
 }
