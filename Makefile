@@ -3,6 +3,7 @@
 #
 #   make run    boot the embedded default environment and run the default scenarios
 #   make test   unit tests, the Docker and QEMU package tests, the smoke scenarios (what CI runs)
+#   make nightly  everything a nightly job runs, one report (README, Nightly)
 
 SHELL       := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -27,7 +28,7 @@ UNIT_PKGS   := ./sut/... ./firmware/... ./harness/... ./fixtures/... ./qemu-imag
 
 export WASMBED_BIN_DIR := $(BIN)
 
-.PHONY: all run run-docker test unit engine-tests smoke generate verify-generated tools deps build bench fmt vet lint clean help fixtures rules-test
+.PHONY: all run run-docker test unit engine-tests smoke generate verify-generated tools deps build bench fmt vet lint clean help fixtures rules-test nightly report-test lint-workflows
 
 all: build
 
@@ -120,7 +121,7 @@ engine-tests: build ## the Docker and QEMU package tests, each where its engine 
 		WASMBED_QEMU_TESTS=1 $(GO) test -count=1 -timeout=30m $(QEMU_TEST_PKGS); \
 	else echo "engine-tests: QEMU is not installed (make deps): the QEMU package tests skip"; fi
 
-test: deps verify-generated vet rules-test unit engine-tests fuzz-short smoke ## what CI runs: generated files, vet, rule tests, unit tests, the Docker and QEMU package tests, a short fuzz of each target, smoke scenarios
+test: deps verify-generated vet rules-test lint-workflows unit engine-tests fuzz-short report-test smoke ## what CI runs: generated files, vet, rule tests, workflow lint, unit tests, the Docker and QEMU package tests, a short fuzz of each target, the report in a browser, smoke scenarios
 
 run: deps build ## boot the embedded default environment and run the default scenarios
 	@mkdir -p $(REPORTS)
@@ -134,10 +135,37 @@ run-docker: deps build ## the scenarios that need Docker: the SUT and devices as
 		--junit-report=junit.xml --json-report=report.json --output-dir=$(REPORTS) ./scenarios \
 		|| status=$$?; $(BIN)/harness report $(REPORTS); exit $${status:-0}
 
-bench: build ## benchmarks; prints the figures each issue targets and saves them in reports/bench/
+BENCH_TIMEOUT ?= 90m
+bench: build ## benchmarks; prints the figures each issue targets and saves them in reports/bench/ (Go's benchmark format)
 	@mkdir -p reports/bench
-	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 -timeout=90m ./harness/bench/... | tee reports/bench/$(RUN_ID).txt
+	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 -timeout=$(BENCH_TIMEOUT) ./harness/bench/... | tee reports/bench/$(RUN_ID).txt
 	$(GO) test -run='^$$' -bench=HostCall -count=1 ./firmware/apps/ | tee -a reports/bench/$(RUN_ID).txt
+
+# Nightly (harness nightly; README, Nightly): every label with flake
+# re-runs, the smoke specs repeated, kind and PX4 SITL where they can run,
+# the chaos label once it exists, each fuzz target for NIGHTLY_FUZZTIME with
+# FUZZ_TOOLCHAIN, every benchmark against the previous runs and the
+# targets, and the report in a browser; one report, reports/<run>/index.html.
+NIGHTLY_BUDGET   ?= 90m
+NIGHTLY_REPEAT   ?= 3
+NIGHTLY_FUZZTIME ?= 2m
+# The seeded fault plans' label: empty until the chaos label exists (the
+# nightly report says so).
+CHAOS_LABEL      ?=
+# Stages to leave out, comma-separated (reported as skipped).
+NIGHTLY_SKIP     ?=
+ACTIONLINT       := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
+nightly: deps build ## everything a nightly job runs, bounded by NIGHTLY_BUDGET; one report: reports/<run-id>/index.html
+	$(BIN)/harness nightly --run-id=$(RUN_ID) --budget=$(NIGHTLY_BUDGET) --repeat=$(NIGHTLY_REPEAT) \
+		--fuzz-targets='$(FUZZ_TARGETS)' --fuzz-time=$(NIGHTLY_FUZZTIME) --fuzz-toolchain=$(FUZZ_TOOLCHAIN) \
+		--chaos-label='$(CHAOS_LABEL)' --skip='$(NIGHTLY_SKIP)'
+
+report-test: ## the run report of a deliberately red run, checked in headless Chromium (needs make deps)
+	WASMBED_BROWSER_TESTS=1 $(GO) test -count=1 -run='^TestTheReport' ./harness/runreport/
+
+lint-workflows: ## actionlint on .github/workflows (through the Go module proxy)
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 
 clean: ## remove build output (the cache in ~/.cache/wasmbed stays)
 	rm -rf $(BIN)

@@ -35,7 +35,14 @@ func TestScenarios(t *testing.T) {
 	ctrllog.SetLogger(GinkgoLogr)
 	SetDefaultEventuallyTimeout(scaled(30 * time.Second))
 	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
-	RunSpecs(t, "Wasmbed scenarios")
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	if cfg.Repeat > 1 {
+		// WASMBED_REPEAT: make nightly's smoke-repeat stage has every
+		// selected spec pass that many times in a row, each time in a
+		// fresh Env, which Ginkgo's command line cannot ask for.
+		suiteConfig.MustPassRepeatedly = cfg.Repeat
+	}
+	RunSpecs(t, "Wasmbed scenarios", suiteConfig, reporterConfig)
 }
 
 // The first process boots the cluster and draws the run's seed; the others

@@ -79,6 +79,8 @@ type Config struct {
 	KindTests bool
 	// BenchKindCold makes the kind benchmark measure a cold start too.
 	BenchKindCold bool
+	// Repeat is how many times in a row every selected spec must pass.
+	Repeat int
 	// QEMUMax caps the QEMU capacity benchmark's fleet.
 	QEMUMax int
 	// UpdateREADME makes the README table tests rewrite the tables

@@ -78,6 +78,10 @@ func (s *Suite) NewEnv(ctx context.Context, name string) (*Env, error) {
 		}
 		return err
 	})
+	if err := e.recordPhases(); err != nil {
+		_, _ = e.Close(ctx, false)
+		return nil, err
+	}
 	return e, nil
 }
 

@@ -21,9 +21,20 @@ import (
 
 // Proxies owns the links of one Env.
 type Proxies struct {
-	server *toxiproxy.ApiServer
-	mu     sync.Mutex
-	links  []*Link
+	server  *toxiproxy.ApiServer
+	mu      sync.Mutex
+	links   []*Link
+	onFault func(link, fault string)
+}
+
+// OnFault makes every link tell f of each fault it injects or heals,
+// with the link's name and the fault ("cut", "restore", "blackhole",
+// "latency 200ms", "reset", "clear"), as it happens: the testbed records
+// them on the spec's timeline. Set it before adding links.
+func (p *Proxies) OnFault(f func(link, fault string)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.onFault = f
 }
 
 // New returns an empty set of links.
@@ -34,10 +45,18 @@ func New() *Proxies {
 // Link is one device's proxied connection to its gateway.
 type Link struct {
 	// Addr is where the device should dial instead of the gateway.
-	Addr  string
-	proxy *toxiproxy.Proxy
-	mu    sync.Mutex
-	up    bool
+	Addr    string
+	name    string
+	proxy   *toxiproxy.Proxy
+	onFault func(link, fault string)
+	mu      sync.Mutex
+	up      bool
+}
+
+func (l *Link) note(fault string) {
+	if l.onFault != nil {
+		l.onFault(l.name, fault)
+	}
 }
 
 // Add starts a link to upstream on a free loopback port.
@@ -46,8 +65,8 @@ func (p *Proxies) Add(name, upstream string) (*Link, error) {
 	if err := px.Start(); err != nil {
 		return nil, fmt.Errorf("link %s: %w", name, err)
 	}
-	l := &Link{Addr: px.Listen, proxy: px, up: true}
 	p.mu.Lock()
+	l := &Link{Addr: px.Listen, name: name, proxy: px, onFault: p.onFault, up: true}
 	p.links = append(p.links, l)
 	p.mu.Unlock()
 	return l, nil
@@ -56,12 +75,21 @@ func (p *Proxies) Add(name, upstream string) (*Link, error) {
 // Cut closes every connection through the link and refuses new ones, as a
 // pulled cable with an attentive TCP stack would: both ends see EOF.
 func (l *Link) Cut() {
+	if l.stop() {
+		l.note("cut")
+	}
+}
+
+// stop closes the link and reports whether it was up.
+func (l *Link) stop() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.up {
-		l.proxy.Stop()
-		l.up = false
+	if !l.up {
+		return false
 	}
+	l.proxy.Stop()
+	l.up = false
+	return true
 }
 
 // Restore accepts connections again on the same address.
@@ -75,6 +103,7 @@ func (l *Link) Restore() error {
 		return err
 	}
 	l.up = true
+	l.note("restore")
 	return nil
 }
 
@@ -86,6 +115,7 @@ func (l *Link) Blackhole() error {
 			return err
 		}
 	}
+	l.note("blackhole")
 	return nil
 }
 
@@ -96,17 +126,23 @@ func (l *Link) Latency(ms int) error {
 			return err
 		}
 	}
+	l.note(fmt.Sprintf("latency %dms", ms))
 	return nil
 }
 
 // Reset tears connections down with a TCP RST.
 func (l *Link) Reset() error {
-	return l.addToxic(`{"name":"reset","type":"reset_peer","stream":"upstream","attributes":{"timeout":0}}`)
+	if err := l.addToxic(`{"name":"reset","type":"reset_peer","stream":"upstream","attributes":{"timeout":0}}`); err != nil {
+		return err
+	}
+	l.note("reset")
+	return nil
 }
 
 // Clear removes every toxic; the link behaves normally again.
 func (l *Link) Clear() {
 	l.proxy.Toxics.ResetToxics(context.Background())
+	l.note("clear")
 }
 
 func (l *Link) addToxic(js string) error {
@@ -119,7 +155,7 @@ func (p *Proxies) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, l := range p.links {
-		l.Cut()
+		l.stop() // teardown, not a fault: not noted
 	}
 	p.links = nil
 }

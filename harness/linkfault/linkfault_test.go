@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -96,5 +97,38 @@ func TestCutRestoreAndBlackhole(t *testing.T) {
 	defer c3.Close()
 	if err := roundTrip(c3, "back"); err != nil {
 		t.Fatalf("after Restore: %v", err)
+	}
+}
+
+func TestFaultsAreTold(t *testing.T) {
+	upstream, _ := echoServer(t)
+	p := New()
+	var told []string
+	p.OnFault(func(link, fault string) { told = append(told, link+" "+fault) })
+	l, err := p.Add("dev-7", upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Latency(200); err != nil {
+		t.Fatal(err)
+	}
+	l.Clear()
+	if err := l.Blackhole(); err != nil {
+		t.Fatal(err)
+	}
+	l.Clear()
+	if err := l.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	l.Clear()
+	l.Cut()
+	l.Cut() // already cut: nothing new happened
+	if err := l.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	p.Close() // teardown is not a fault
+	want := []string{"dev-7 latency 200ms", "dev-7 clear", "dev-7 blackhole", "dev-7 clear", "dev-7 reset", "dev-7 clear", "dev-7 cut", "dev-7 restore"}
+	if strings.Join(told, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("told:\n%s\nwant:\n%s", strings.Join(told, "\n"), strings.Join(want, "\n"))
 	}
 }

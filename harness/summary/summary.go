@@ -69,7 +69,7 @@ func Write(w io.Writer, reports []types.Report) Counts {
 	fmt.Fprintf(w, "\n=== Wasmbed scenarios: %s — %d passed, %d failed, %d skipped, %d pending in %s\n",
 		verdict, c.Passed, c.Failed, c.Skipped, c.Pending, c.Duration.Round(time.Second))
 	for _, s := range failed {
-		fmt.Fprintf(w, "  FAIL %s\n       %s\n       %s\n", name(s), s.Failure.Location, firstLine(s.Failure.Message))
+		fmt.Fprintf(w, "  FAIL %s\n       %s\n       %s\n", SpecName(s), s.Failure.Location, firstLine(s.Failure.Message))
 		for _, e := range s.ReportEntries {
 			if e.Name == "artifacts" {
 				fmt.Fprintf(w, "       artifacts: %s\n", e.StringRepresentation())
@@ -80,13 +80,15 @@ func Write(w io.Writer, reports []types.Report) Counts {
 	if len(all) > 0 {
 		fmt.Fprintf(w, "  slowest:\n")
 		for _, s := range all[:min(5, len(all))] {
-			fmt.Fprintf(w, "    %7s  %s\n", s.RunTime.Round(10*time.Millisecond), name(s))
+			fmt.Fprintf(w, "    %7s  %s\n", s.RunTime.Round(10*time.Millisecond), SpecName(s))
 		}
 	}
 	return c
 }
 
-func name(s types.SpecReport) string {
+// SpecName is a spec's full text: its containers' and its own, as the
+// summary, the run report and the quarantine list name it.
+func SpecName(s types.SpecReport) string {
 	return strings.TrimSpace(strings.Join(append(append([]string{}, s.ContainerHierarchyTexts...), s.LeafNodeText), " "))
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/wasmbed/wasmbed/harness/linkfault"
 	"github.com/wasmbed/wasmbed/harness/observe"
 	"github.com/wasmbed/wasmbed/harness/sutproc"
+	"github.com/wasmbed/wasmbed/harness/timeline"
 	"github.com/wasmbed/wasmbed/harness/tokens"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
@@ -47,6 +48,7 @@ type Testbed struct {
 	Backend fleet.Backend
 	Links   *linkfault.Proxies
 
+	faults  *timeline.Journal // faults.timeline.jsonl in the artifact folder
 	mu      sync.Mutex
 	devices map[string]*Device
 }
@@ -101,7 +103,12 @@ func New(ctx context.Context, e *env.Env, o Options) (*Testbed, error) {
 			return nil, err
 		}
 	}
-	tb := &Testbed{Env: e, SUT: sys, Backend: be, Links: linkfault.New(), devices: map[string]*Device{}}
+	faults, err := openFaultJournal(e)
+	if err != nil {
+		return nil, err
+	}
+	tb := &Testbed{Env: e, SUT: sys, Backend: be, Links: linkfault.New(), faults: faults, devices: map[string]*Device{}}
+	tb.Links.OnFault(func(link, fault string) { faultNoter(faults, "link "+link)(fault) })
 	e.Defer("stop devices and links", func(ctx context.Context) error {
 		err := be.Close(ctx)
 		tb.Links.Close()

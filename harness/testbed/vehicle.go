@@ -14,9 +14,11 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/wasmbed/wasmbed/harness/mavevents"
 	"github.com/wasmbed/wasmbed/harness/mavobserver"
 	"github.com/wasmbed/wasmbed/harness/px4sim"
 	"github.com/wasmbed/wasmbed/harness/px4sitl"
+	"github.com/wasmbed/wasmbed/harness/timeline"
 	"github.com/wasmbed/wasmbed/harness/udprelay"
 	wasmbedv1 "github.com/wasmbed/wasmbed/sut/api/v1alpha1"
 )
@@ -82,9 +84,11 @@ type Airspace struct {
 	seed     uint64
 	Observer *mavobserver.Observer
 	sitl     *px4sitl.Launcher
+	mavlink  *timeline.Journal // mavlink.timeline.jsonl in the artifact folder
 
 	mu       sync.Mutex
 	vehicles []*Vehicle
+	watchers []*mavevents.Watcher
 }
 
 // NewAirspace prepares a spec's airspace; everything in it is closed when
@@ -101,6 +105,7 @@ func NewAirspace(ctx context.Context, tb *Testbed, o AirspaceOptions) (*Airspace
 	}
 	a := &Airspace{tb: tb, backend: o.Backend, speed: o.SpeedFactor, seed: o.Seed}
 	listen := "127.0.0.1:0"
+	var err error
 	switch o.Backend {
 	case SimVehicles:
 	case SITLVehicles:
@@ -117,6 +122,9 @@ func NewAirspace(ctx context.Context, tb *Testbed, o AirspaceOptions) (*Airspace
 		listen = loopbackAddr(px4sim.GCSRemotePort)
 	default:
 		return nil, fmt.Errorf("unknown vehicle backend %q", o.Backend)
+	}
+	if a.mavlink, err = openMAVLinkJournal(tb.Env); err != nil {
+		return nil, err
 	}
 	obs, err := mavobserver.New(mavobserver.Config{Listen: listen, HeartbeatPeriod: gcsHeartbeatPeriod(o.SpeedFactor)})
 	if err != nil {
@@ -221,6 +229,7 @@ func (a *Airspace) NewVehicle(ctx context.Context, o VehicleOptions) (*Vehicle, 
 	a.mu.Lock()
 	a.vehicles = append(a.vehicles, v)
 	a.mu.Unlock()
+	a.watchVehicle(a.Observer, v.SystemID)
 	if err := a.Observer.AddVehicle(v.GCSLink); err != nil {
 		return nil, err
 	}
@@ -262,7 +271,8 @@ func (a *Airspace) startSim(n int, o VehicleOptions) (*Vehicle, error) {
 	if err != nil {
 		return nil, err
 	}
-	relay, err := udprelay.New(udprelay.Config{Upstream: sim.APIAddr().String()})
+	relay, err := udprelay.New(udprelay.Config{Upstream: sim.APIAddr().String(),
+		OnFault: faultNoter(a.tb.faults, fmt.Sprintf("vehicle link %d", sim.SystemID()))})
 	if err != nil {
 		sim.Close()
 		return nil, err
@@ -287,7 +297,8 @@ func (a *Airspace) startSITL(ctx context.Context, n int, o VehicleOptions) (*Veh
 	if err != nil {
 		return nil, err
 	}
-	relay, err := udprelay.New(udprelay.Config{Upstream: inst.APIAddr, UpstreamBind: inst.APIRemote})
+	relay, err := udprelay.New(udprelay.Config{Upstream: inst.APIAddr, UpstreamBind: inst.APIRemote,
+		OnFault: faultNoter(a.tb.faults, fmt.Sprintf("vehicle link %d", inst.SystemID))})
 	if err != nil {
 		inst.Close()
 		return nil, err
@@ -368,9 +379,12 @@ func (v *Vehicle) close() error {
 
 func (a *Airspace) close() error {
 	a.mu.Lock()
-	vs := a.vehicles
-	a.vehicles = nil
+	vs, ws := a.vehicles, a.watchers
+	a.vehicles, a.watchers = nil, nil
 	a.mu.Unlock()
+	for _, w := range ws {
+		w.Stop()
+	}
 	var err error
 	for _, v := range vs {
 		err = errors.Join(err, v.close())

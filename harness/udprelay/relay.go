@@ -41,6 +41,10 @@ type Config struct {
 	Client string
 	// Latency delays every datagram in both directions.
 	Latency time.Duration
+	// OnFault, if set, is told of each fault as it is injected or healed
+	// ("cut", "restore", "latency 200ms"): the testbed records them on
+	// the spec's timeline.
+	OnFault func(fault string)
 }
 
 // Direction names a relay direction.
@@ -71,6 +75,7 @@ type Relay struct {
 
 	cut     atomic.Bool
 	latency atomic.Int64 // ns
+	onFault func(fault string)
 
 	relayed [2]atomic.Uint64
 	dropped [2]atomic.Uint64
@@ -98,7 +103,7 @@ func New(cfg Config) (*Relay, error) {
 	if cfg.UpstreamBind == "" {
 		cfg.UpstreamBind = "127.0.0.1:0"
 	}
-	r := &Relay{stop: make(chan struct{})}
+	r := &Relay{stop: make(chan struct{}), onFault: cfg.OnFault}
 	var err error
 	if cfg.Upstream != "" {
 		if r.upstream, err = net.ResolveUDPAddr("udp4", cfg.Upstream); err != nil {
@@ -169,16 +174,34 @@ func (r *Relay) Client() *net.UDPAddr {
 }
 
 // Cut drops every datagram in both directions until Restore.
-func (r *Relay) Cut() { r.cut.Store(true) }
+func (r *Relay) Cut() {
+	if !r.cut.Swap(true) {
+		r.note("cut")
+	}
+}
 
 // Restore ends a Cut.
-func (r *Relay) Restore() { r.cut.Store(false) }
+func (r *Relay) Restore() {
+	if r.cut.Swap(false) {
+		r.note("restore")
+	}
+}
+
+func (r *Relay) note(fault string) {
+	if r.onFault != nil {
+		r.onFault(fault)
+	}
+}
 
 // IsCut reports whether the relay is cut.
 func (r *Relay) IsCut() bool { return r.cut.Load() }
 
 // SetLatency changes the delay applied to datagrams received from now on.
-func (r *Relay) SetLatency(d time.Duration) { r.latency.Store(int64(d)) }
+func (r *Relay) SetLatency(d time.Duration) {
+	if time.Duration(r.latency.Swap(int64(d))) != d {
+		r.note("latency " + d.String())
+	}
+}
 
 // Stats returns the counters.
 func (r *Relay) Stats() Stats {

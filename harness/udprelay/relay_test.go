@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -182,4 +183,21 @@ func TestCloseStopsEverything(t *testing.T) {
 		c.Close()
 	}
 	eventually(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
+}
+
+func TestFaultsAreTold(t *testing.T) {
+	t.Parallel()
+	var told []string
+	r := newRelay(t, udprelay.Config{OnFault: func(f string) { told = append(told, f) }})
+	r.Cut()
+	r.Cut() // already cut: nothing new
+	r.Restore()
+	r.Restore()
+	r.SetLatency(200 * time.Millisecond)
+	r.SetLatency(200 * time.Millisecond)
+	r.SetLatency(0)
+	want := []string{"cut", "restore", "latency 200ms", "latency 0s"}
+	if strings.Join(told, ",") != strings.Join(want, ",") {
+		t.Fatalf("told %q, want %q", told, want)
+	}
 }

@@ -21,7 +21,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(upCommand(), buildCommand(), sweepCommand(), reportCommand(), imagesCommand(), qemuImagesCommand(), kindNodeImageCommand(), containersCommand())
+	root.AddCommand(upCommand(), buildCommand(), sweepCommand(), reportCommand(), nightlyCommand(), imagesCommand(), qemuImagesCommand(), kindNodeImageCommand(), containersCommand())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}
